@@ -1,0 +1,153 @@
+// Package config builds Holler's one Config: defaults, then HOLLER_*
+// environment variables, then command-line flags; Validate checks the result.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Addr           string
+	DataDir        string
+	DatabaseURL    string
+	PublicURL      string
+	AdminEmail     string
+	AdminPassword  string
+	RateLimit      bool
+	TrustedProxies []netip.Prefix
+	LogFormat      string // "auto", "text" or "json"
+	LogLevel       string
+	ShutdownGrace  time.Duration
+}
+
+// Default returns the configuration of a fresh clone with nothing set.
+func Default() Config {
+	return Config{
+		Addr:          ":8080",
+		DataDir:       "./data",
+		PublicURL:     "http://localhost:8080",
+		AdminEmail:    "admin@localhost",
+		RateLimit:     true,
+		LogFormat:     "auto",
+		LogLevel:      "info",
+		ShutdownGrace: 10 * time.Second,
+	}
+}
+
+// Load applies env (a HOLLER_* lookup) and then flags from args on top of
+// the defaults. args excludes the program name and any subcommand.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Default()
+	if v := getenv("HOLLER_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("HOLLER_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	c.DatabaseURL = getenv("HOLLER_DATABASE_URL")
+	if v := getenv("HOLLER_PUBLIC_URL"); v != "" {
+		c.PublicURL = v
+	}
+	if v := getenv("HOLLER_ADMIN_EMAIL"); v != "" {
+		c.AdminEmail = v
+	}
+	c.AdminPassword = getenv("HOLLER_ADMIN_PASSWORD")
+	if v := strings.ToLower(getenv("HOLLER_RATE_LIMIT")); v == "off" || v == "false" || v == "0" {
+		c.RateLimit = false
+	}
+	if v := getenv("HOLLER_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
+	}
+	if v := getenv("HOLLER_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
+	}
+	proxies := getenv("HOLLER_TRUSTED_PROXIES")
+
+	fs := flag.NewFlagSet("holler", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HOLLER_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the embedded store (HOLLER_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty means embedded SQLite (HOLLER_DATABASE_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people reach the server at (HOLLER_PUBLIC_URL)")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (HOLLER_TRUSTED_PROXIES)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "auto, text or json (HOLLER_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (HOLLER_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var err error
+	if c.TrustedProxies, err = ParsePrefixes(proxies); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// ParsePrefixes reads a comma-separated list of CIDRs or bare addresses.
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxies: %q: %w", part, err)
+			}
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxies: %q: %w", part, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// Validate reports the first problem that would stop the server working.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr must not be empty"))
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("public url %q must be an absolute http(s) URL", c.PublicURL))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database url must start with postgres://"))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data dir must not be empty with the embedded store"))
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log format %q: want auto, text or json", c.LogFormat))
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
+		errs = append(errs, errors.New("admin password must be at least 12 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+// PublicOrigin is the scheme://host[:port] of PublicURL, the only Origin a
+// staff socket is accepted from.
+func (c Config) PublicOrigin() string {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}

@@ -1,0 +1,56 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Domain errors. The HTTP layer maps them to statuses in one place.
+var (
+	ErrNotFound         = errors.New("not found")
+	ErrConflict         = errors.New("conflict")
+	ErrUnauthorized     = errors.New("unauthorized")
+	ErrForbidden        = errors.New("forbidden")
+	ErrOriginNotAllowed = errors.New("origin not allowed")
+	ErrRateLimited      = errors.New("rate limited")
+	ErrIdempotencyReuse = errors.New("idempotency key reused with a different request")
+	ErrIdempotencyBusy  = errors.New("a request with this idempotency key is in progress")
+)
+
+// ValidationError lists what is wrong with each field of a request.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("invalid input: %v", e.Fields)
+}
+
+// Validator collects field errors; Err returns nil when there are none.
+type Validator struct{ fields map[string]string }
+
+// Add records a problem with a field; the first problem per field wins.
+func (v *Validator) Add(field, problem string) {
+	if v.fields == nil {
+		v.fields = map[string]string{}
+	}
+	if _, ok := v.fields[field]; !ok {
+		v.fields[field] = problem
+	}
+}
+
+// Err returns a *ValidationError or nil.
+func (v *Validator) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: v.fields}
+}
+
+// RateLimitError tells the client when to retry.
+type RateLimitError struct {
+	RetryAfterSeconds int
+}
+
+func (e *RateLimitError) Error() string { return "rate limited" }
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }

@@ -1,0 +1,178 @@
+// Package model holds Holler's entities, domain errors and event types.
+// It imports nothing internal so every other layer can depend on it.
+package model
+
+import "time"
+
+// Roles of staff users.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+)
+
+// Conversation kinds a visitor can choose.
+const (
+	KindQuestion  = "question"
+	KindComplaint = "complaint"
+	KindFeedback  = "feedback"
+	KindPraise    = "praise"
+)
+
+// AllKinds is the default, ordered list of kinds a site offers.
+var AllKinds = []string{KindQuestion, KindComplaint, KindFeedback, KindPraise}
+
+// Conversation statuses.
+const (
+	StatusOpen     = "open"
+	StatusPending  = "pending"
+	StatusResolved = "resolved"
+)
+
+// Message author kinds.
+const (
+	AuthorVisitor = "visitor"
+	AuthorStaff   = "staff"
+	AuthorSystem  = "system"
+)
+
+// Limits from the contract.
+const (
+	MaxMessageLen = 10000
+	MaxNameLen    = 200
+	MaxEmailLen   = 254
+	MaxURLLen     = 2048
+)
+
+// Site is one website that embeds the widget. Key is the public identifier
+// used in the snippet; ID is what staff APIs use.
+type Site struct {
+	ID             string    `json:"id" gorm:"primaryKey"`
+	Key            string    `json:"key"`
+	Name           string    `json:"name"`
+	AllowedOrigins []string  `json:"allowed_origins" gorm:"serializer:json"`
+	Color          string    `json:"color"`
+	Position       string    `json:"position"`
+	Greeting       string    `json:"greeting"`
+	ButtonLabel    string    `json:"button_label"`
+	Kinds          []string  `json:"kinds" gorm:"serializer:json"`
+	Locale         string    `json:"locale"`
+	EventSeq       int64     `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// User is a staff member. SessionVersion is bumped whenever the user's
+// rights shrink (disabled, password changed, removed from a site) so that
+// every token and socket issued before can be recognised as stale.
+type User struct {
+	ID             string    `json:"id" gorm:"primaryKey"`
+	Email          string    `json:"email"`
+	Name           string    `json:"name"`
+	PasswordHash   string    `json:"-"`
+	Role           string    `json:"role"`
+	Disabled       bool      `json:"disabled"`
+	SessionVersion int64     `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	SiteIDs        []string  `json:"site_ids" gorm:"-"`
+}
+
+// IsAdmin reports whether the user administers every site.
+func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// Membership gives an agent access to one site.
+type Membership struct {
+	SiteID    string    `gorm:"primaryKey"`
+	UserID    string    `gorm:"primaryKey"`
+	CreatedAt time.Time
+}
+
+// Visitor is an anonymous (or self-identified) customer of one site. A row
+// exists only once the visitor sent a first message.
+type Visitor struct {
+	ID         string    `json:"id" gorm:"primaryKey"`
+	SiteID     string    `json:"site_id"`
+	Email      string    `json:"email"`
+	Name       string    `json:"name"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+}
+
+// Conversation is one question, complaint, feedback or praise thread.
+type Conversation struct {
+	ID            string    `json:"id" gorm:"primaryKey"`
+	SiteID        string    `json:"site_id"`
+	VisitorID     string    `json:"visitor_id"`
+	Ref           string    `json:"ref"`
+	Kind          string    `json:"kind"`
+	Status        string    `json:"status"`
+	AssigneeID    *string   `json:"assignee_id"`
+	Tags          []string  `json:"tags" gorm:"serializer:json"`
+	PageURL       string    `json:"page_url"`
+	UserAgent     string    `json:"user_agent"`
+	Email         string    `json:"email"`
+	Name          string    `json:"name"`
+	Preview       string    `json:"preview"`
+	RatingScore   *int      `json:"rating_score"`
+	RatingComment string    `json:"rating_comment"`
+	StaffReplied  bool      `json:"staff_replied"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	LastMessageAt time.Time `json:"last_message_at"`
+}
+
+// Message is one entry of a conversation's thread. Internal messages are
+// staff notes the visitor never sees.
+type Message struct {
+	ID             string    `json:"id" gorm:"primaryKey"`
+	ConversationID string    `json:"conversation_id"`
+	SiteID         string    `json:"site_id"`
+	AuthorKind     string    `json:"author_kind"`
+	AuthorID       string    `json:"author_id"`
+	AuthorName     string    `json:"author_name"`
+	Body           string    `json:"body"`
+	Internal       bool      `json:"internal"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// RefreshToken is stored hashed; tokens of one login share a FamilyID so a
+// reused (stolen) token can revoke all of its descendants.
+type RefreshToken struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	FamilyID  string
+	TokenHash string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+	CreatedAt time.Time
+}
+
+// IdempotencyKey remembers the response to a widget POST so a retry returns
+// it instead of creating a second conversation.
+type IdempotencyKey struct {
+	SiteID      string `gorm:"primaryKey"`
+	Key         string `gorm:"primaryKey"`
+	RequestHash string
+	StatusCode  int
+	Response    string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// ForVisitor is the conversation as its visitor may see it: no assignee,
+// tags or other staff-side details.
+func (c Conversation) ForVisitor() Conversation {
+	c.AssigneeID = nil
+	c.Tags = nil
+	c.UserAgent = ""
+	return c
+}
+
+// ForVisitor hides which staff account wrote a message.
+func (m Message) ForVisitor() Message {
+	if m.AuthorKind == AuthorStaff {
+		m.AuthorID = ""
+	}
+	return m
+}

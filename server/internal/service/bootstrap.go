@@ -1,0 +1,65 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"holler/server/internal/auth"
+	"holler/server/internal/model"
+)
+
+// FirstRun is what Bootstrap did on a fresh store.
+type FirstRun struct {
+	AdminEmail    string
+	AdminPassword string // empty when the admin already existed
+	DemoSite      *model.Site
+}
+
+// Bootstrap creates the first admin when no user exists and the "Demo" site
+// when no site exists. Running it again changes nothing.
+func (s *Service) Bootstrap(ctx context.Context, adminEmail, adminPassword string) (*FirstRun, error) {
+	out := &FirstRun{AdminEmail: adminEmail}
+	n, err := s.store.CountUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if n == 0 {
+		pw := adminPassword
+		if pw == "" {
+			pw = auth.RandomPassword()
+		}
+		hash, err := auth.HashPassword(pw)
+		if err != nil {
+			return nil, fmt.Errorf("bootstrap: %w", err)
+		}
+		u := &model.User{Email: adminEmail, Name: "Admin", PasswordHash: hash, Role: model.RoleAdmin,
+			CreatedAt: s.now(), UpdatedAt: s.now()}
+		if err := s.store.CreateUser(ctx, u); err != nil {
+			return nil, fmt.Errorf("bootstrap admin: %w", err)
+		}
+		out.AdminPassword = pw
+	}
+	sites, err := s.store.ListSites(ctx, true, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	if len(sites) > 0 {
+		for i := range sites {
+			if sites[i].Name == "Demo" {
+				out.DemoSite = &sites[i]
+			}
+		}
+		if out.DemoSite == nil {
+			out.DemoSite = &sites[0]
+		}
+		return out, nil
+	}
+	demo := &model.Site{Name: "Demo", Color: "#2563eb", Position: "right", ButtonLabel: "Help",
+		Greeting: "Hi! Questions, problems or praise? We read everything and answer fast.",
+		CreatedAt: s.now(), UpdatedAt: s.now()}
+	if err := s.store.CreateSite(ctx, demo); err != nil {
+		return nil, fmt.Errorf("bootstrap demo site: %w", err)
+	}
+	out.DemoSite = demo
+	return out, nil
+}

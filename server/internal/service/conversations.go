@@ -1,0 +1,248 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"holler/server/internal/model"
+	"holler/server/internal/store"
+)
+
+// IdempotencyTTL is how long a widget POST's Idempotency-Key is remembered.
+const IdempotencyTTL = 48 * time.Hour
+
+// NewConversationInput is what a visitor sends to open a conversation.
+type NewConversationInput struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Email   string `json:"email"`
+	Name    string `json:"name"`
+	PageURL string `json:"page_url"`
+	// Website is a honeypot: the widget hides it from people, bots fill it.
+	Website string `json:"website"`
+}
+
+// VisitorRequest carries who is asking on a widget route.
+type VisitorRequest struct {
+	Token          string // the visitor token, if any
+	UserAgent      string
+	IdempotencyKey string
+}
+
+// CreatedConversation is the 201 answer to a new conversation.
+type CreatedConversation struct {
+	Conversation model.Conversation `json:"conversation"`
+	Message      model.Message      `json:"message"`
+	VisitorToken string             `json:"visitor_token"`
+}
+
+// Thread is a conversation with its messages.
+type Thread struct {
+	Conversation model.Conversation `json:"conversation"`
+	Messages     []model.Message    `json:"messages"`
+}
+
+func preview(body string) string {
+	body = strings.Join(strings.Fields(body), " ")
+	if utf8.RuneCountInString(body) > 140 {
+		return string([]rune(body)[:140]) + "…"
+	}
+	return body
+}
+
+// CreateConversation opens a conversation for a (possibly new) visitor.
+// With an Idempotency-Key, a retry of the same request returns the first
+// answer and creates nothing; the key is stored in the same transaction as
+// the conversation, so it exists exactly when the conversation does.
+func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req VisitorRequest, in NewConversationInput) (*CreatedConversation, error) {
+	var v model.Validator
+	if in.Website != "" {
+		v.Add("website", "must be empty")
+	}
+	if !contains(site.Kinds, in.Kind) {
+		v.Add("kind", "must be one of "+strings.Join(site.Kinds, ", "))
+	}
+	in.Message = checkText(&v, "message", in.Message, model.MaxMessageLen, true)
+	in.Email = checkEmail(&v, "email", in.Email, false)
+	in.Name = checkText(&v, "name", in.Name, model.MaxNameLen, false)
+	in.PageURL = checkURL(&v, "page_url", in.PageURL)
+	if len(req.IdempotencyKey) > 200 {
+		v.Add("idempotency_key", "is too long (at most 200 characters)")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if len(req.UserAgent) > 512 {
+		req.UserAgent = req.UserAgent[:512]
+	}
+
+	var hash string
+	if req.IdempotencyKey != "" {
+		body, _ := json.Marshal(in)
+		sum := sha256.Sum256(append([]byte(req.Token+"\x00"), body...))
+		hash = hex.EncodeToString(sum[:])
+		if prior, err := s.replay(ctx, site.ID, req.IdempotencyKey, hash); prior != nil || err != nil {
+			return prior, err
+		}
+	}
+
+	var out *CreatedConversation
+	var events []model.Event
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		now := s.now()
+		visitor, err := s.visitorForCreate(ctx, tx, site, req.Token)
+		if err != nil {
+			return err
+		}
+		visitor.LastSeenAt = now
+		if in.Email != "" {
+			visitor.Email = in.Email
+		}
+		if in.Name != "" {
+			visitor.Name = in.Name
+		}
+		if visitor.CreatedAt.IsZero() {
+			visitor.CreatedAt = now
+			if err := tx.CreateVisitor(ctx, visitor); err != nil {
+				return err
+			}
+		} else if err := tx.SaveVisitor(ctx, visitor); err != nil {
+			return err
+		}
+		conv := &model.Conversation{SiteID: site.ID, VisitorID: visitor.ID, Kind: in.Kind, Status: model.StatusOpen,
+			PageURL: in.PageURL, UserAgent: req.UserAgent, Email: visitor.Email, Name: visitor.Name,
+			Preview: preview(in.Message), CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
+		if err := tx.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+		msg := &model.Message{ConversationID: conv.ID, SiteID: site.ID, AuthorKind: model.AuthorVisitor,
+			AuthorID: visitor.ID, AuthorName: visitor.Name, Body: in.Message, CreatedAt: now}
+		if err := tx.CreateMessage(ctx, msg); err != nil {
+			return err
+		}
+		ev := model.Event{SiteID: site.ID, Type: model.EventConversationCreated, ConversationID: conv.ID,
+			VisitorID: visitor.ID, CreatedAt: now}
+		if err := tx.AppendEvent(ctx, &ev,
+			map[string]any{"conversation": conv, "message": msg},
+			map[string]any{"conversation": conv.ForVisitor(), "message": msg.ForVisitor()}); err != nil {
+			return err
+		}
+		events = append(events, ev)
+		token, err := s.signer.Visitor(site.ID, visitor.ID)
+		if err != nil {
+			return fmt.Errorf("sign visitor token: %w", err)
+		}
+		out = &CreatedConversation{Conversation: conv.ForVisitor(), Message: msg.ForVisitor(), VisitorToken: token}
+		if req.IdempotencyKey != "" {
+			raw, err := json.Marshal(out)
+			if err != nil {
+				return err
+			}
+			return tx.InsertIdempotencyKey(ctx, &model.IdempotencyKey{SiteID: site.ID, Key: req.IdempotencyKey,
+				RequestHash: hash, StatusCode: 201, Response: string(raw), CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)})
+		}
+		return nil
+	})
+	if errors.Is(err, model.ErrConflict) && req.IdempotencyKey != "" {
+		// A retry raced the original and lost: answer what the original did.
+		if prior, perr := s.replay(ctx, site.ID, req.IdempotencyKey, hash); prior != nil || perr != nil {
+			return prior, perr
+		}
+		return nil, model.ErrIdempotencyBusy
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, events)
+	return out, nil
+}
+
+// replay returns the stored answer for an idempotency key, nil when the key
+// is unknown, or ErrIdempotencyReuse when it came with another request.
+func (s *Service) replay(ctx context.Context, siteID, key, hash string) (*CreatedConversation, error) {
+	k, err := s.store.IdempotencyKeyByKey(ctx, siteID, key, s.now())
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if k.RequestHash != hash {
+		return nil, model.ErrIdempotencyReuse
+	}
+	var out CreatedConversation
+	if err := json.Unmarshal([]byte(k.Response), &out); err != nil {
+		return nil, fmt.Errorf("stored idempotent response: %w", err)
+	}
+	return &out, nil
+}
+
+// visitorForCreate returns the visitor behind a valid token of this site,
+// or a new (unsaved, zero CreatedAt) visitor. A stale or foreign token is
+// not an error here: the customer simply starts as a new visitor.
+func (s *Service) visitorForCreate(ctx context.Context, tx *store.Store, site *model.Site, token string) (*model.Visitor, error) {
+	if token != "" {
+		if c, err := s.signer.ParseVisitor(token, site.ID); err == nil {
+			v, err := tx.VisitorByID(ctx, site.ID, c.Subject)
+			if err == nil {
+				return v, nil
+			}
+			if !errors.Is(err, model.ErrNotFound) {
+				return nil, err
+			}
+		}
+	}
+	return &model.Visitor{ID: store.NewID(), SiteID: site.ID}, nil
+}
+
+// Visitor resolves a visitor token of this site; anything else is
+// ErrUnauthorized.
+func (s *Service) Visitor(ctx context.Context, site *model.Site, token string) (*model.Visitor, error) {
+	c, err := s.signer.ParseVisitor(token, site.ID)
+	if err != nil {
+		return nil, model.ErrUnauthorized
+	}
+	v, err := s.store.VisitorByID(ctx, site.ID, c.Subject)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.ErrUnauthorized
+	}
+	return v, err
+}
+
+// VisitorConversations lists a visitor's conversations.
+func (s *Service) VisitorConversations(ctx context.Context, v *model.Visitor) ([]model.Conversation, error) {
+	list, err := s.store.VisitorConversations(ctx, v.SiteID, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i] = list[i].ForVisitor()
+	}
+	return list, nil
+}
+
+// VisitorThread returns one of the visitor's conversations without notes.
+func (s *Service) VisitorThread(ctx context.Context, v *model.Visitor, id string) (*Thread, error) {
+	c, err := s.store.ConversationByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.SiteID != v.SiteID || c.VisitorID != v.ID {
+		return nil, model.ErrNotFound
+	}
+	msgs, err := s.store.Messages(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		msgs[i] = msgs[i].ForVisitor()
+	}
+	return &Thread{Conversation: c.ForVisitor(), Messages: msgs}, nil
+}

@@ -1,0 +1,326 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"holler/server/internal/model"
+	"holler/server/internal/store"
+)
+
+// MessageInput is a reply or, from staff, an internal note.
+type MessageInput struct {
+	Body     string `json:"body"`
+	Internal bool   `json:"internal"`
+}
+
+// author describes who writes a message and which conversations they may
+// write to.
+type author struct {
+	kind  string
+	id    string
+	name  string
+	allow func(c *model.Conversation) bool
+}
+
+// addMessage appends a message under the conversation's row lock and writes
+// its events in the same transaction; it publishes after commit.
+func (s *Service) addMessage(ctx context.Context, convID string, a author, in MessageInput) (*model.Message, error) {
+	var v model.Validator
+	in.Body = checkText(&v, "body", in.Body, model.MaxMessageLen, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var msg *model.Message
+	var events []model.Event
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		c, err := tx.LockConversation(ctx, convID)
+		if err != nil {
+			return err
+		}
+		if !a.allow(c) {
+			return model.ErrNotFound
+		}
+		now := s.now()
+		msg = &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
+			AuthorName: a.name, Body: in.Body, Internal: in.Internal, CreatedAt: now}
+		if err := tx.CreateMessage(ctx, msg); err != nil {
+			return err
+		}
+		ev := model.Event{SiteID: c.SiteID, Type: model.EventMessageCreated, ConversationID: c.ID,
+			VisitorID: c.VisitorID, Internal: in.Internal, CreatedAt: now}
+		if err := tx.AppendEvent(ctx, &ev, map[string]any{"message": msg}, map[string]any{"message": msg.ForVisitor()}); err != nil {
+			return err
+		}
+		events = append(events, ev)
+		if in.Internal {
+			return nil
+		}
+		// A visitor writing again reopens the conversation; a staff reply
+		// marks it answered.
+		changed := false
+		if a.kind == model.AuthorVisitor && c.Status != model.StatusOpen {
+			c.Status, changed = model.StatusOpen, true
+		}
+		if a.kind == model.AuthorStaff && !c.StaffReplied {
+			c.StaffReplied, changed = true, true
+		}
+		c.LastMessageAt, c.UpdatedAt, c.Preview = now, now, preview(in.Body)
+		if err := tx.SaveConversation(ctx, c); err != nil {
+			return err
+		}
+		if changed {
+			ev, err := s.conversationUpdated(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, events)
+	return msg, nil
+}
+
+func (s *Service) conversationUpdated(ctx context.Context, tx *store.Store, c *model.Conversation) (model.Event, error) {
+	ev := model.Event{SiteID: c.SiteID, Type: model.EventConversationUpdated, ConversationID: c.ID,
+		VisitorID: c.VisitorID, CreatedAt: s.now()}
+	err := tx.AppendEvent(ctx, &ev, map[string]any{"conversation": c}, map[string]any{"conversation": c.ForVisitor()})
+	return ev, err
+}
+
+// VisitorReply adds a visitor's message to one of their conversations.
+func (s *Service) VisitorReply(ctx context.Context, v *model.Visitor, convID string, in MessageInput) (*model.Message, error) {
+	in.Internal = false
+	m, err := s.addMessage(ctx, convID, author{kind: model.AuthorVisitor, id: v.ID, name: v.Name,
+		allow: func(c *model.Conversation) bool { return c.SiteID == v.SiteID && c.VisitorID == v.ID }}, in)
+	if err != nil {
+		return nil, err
+	}
+	out := m.ForVisitor()
+	return &out, nil
+}
+
+// StaffReply adds a staff reply or internal note.
+func (s *Service) StaffReply(ctx context.Context, actor *model.User, convID string, in MessageInput) (*model.Message, error) {
+	name := actor.Name
+	if name == "" {
+		name = strings.SplitN(actor.Email, "@", 2)[0]
+	}
+	return s.addMessage(ctx, convID, author{kind: model.AuthorStaff, id: actor.ID, name: name,
+		allow: func(c *model.Conversation) bool { return canSee(actor, c.SiteID) }}, in)
+}
+
+// RatingInput is the visitor's verdict on the help they got.
+type RatingInput struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+// Rate stores (or replaces) the visitor's rating of a conversation.
+func (s *Service) Rate(ctx context.Context, v *model.Visitor, convID string, in RatingInput) (*model.Conversation, error) {
+	var val model.Validator
+	if in.Score < 1 || in.Score > 5 {
+		val.Add("score", "must be between 1 and 5")
+	}
+	in.Comment = checkText(&val, "comment", in.Comment, 2000, false)
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	var c *model.Conversation
+	var ev model.Event
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if c, err = tx.LockConversation(ctx, convID); err != nil {
+			return err
+		}
+		if c.SiteID != v.SiteID || c.VisitorID != v.ID {
+			return model.ErrNotFound
+		}
+		c.RatingScore, c.RatingComment, c.UpdatedAt = &in.Score, in.Comment, s.now()
+		if err := tx.SaveConversation(ctx, c); err != nil {
+			return err
+		}
+		ev, err = s.conversationUpdated(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, []model.Event{ev})
+	out := c.ForVisitor()
+	return &out, nil
+}
+
+// ConversationPatch changes a conversation; absent fields stay.
+type ConversationPatch struct {
+	Status     *string         `json:"status"`
+	AssigneeID json.RawMessage `json:"assignee_id"` // absent: keep; null or "": unassign
+	Kind       *string         `json:"kind"`
+	Tags       *[]string       `json:"tags"`
+}
+
+// UpdateConversation applies a staff member's patch.
+func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, convID string, p ConversationPatch) (*model.Conversation, error) {
+	var v model.Validator
+	if p.Status != nil && *p.Status != model.StatusOpen && *p.Status != model.StatusPending && *p.Status != model.StatusResolved {
+		v.Add("status", "must be open, pending or resolved")
+	}
+	if p.Kind != nil && !contains(model.AllKinds, *p.Kind) {
+		v.Add("kind", "must be question, complaint, feedback or praise")
+	}
+	var assignee *string
+	assign := len(p.AssigneeID) > 0
+	if assign && string(p.AssigneeID) != "null" {
+		var id string
+		if err := json.Unmarshal(p.AssigneeID, &id); err != nil {
+			v.Add("assignee_id", "must be a user id or null")
+		} else if id != "" {
+			assignee = &id
+		}
+	}
+	var tags []string
+	if p.Tags != nil {
+		tags = []string{}
+		for _, t := range *p.Tags {
+			t = strings.ToLower(strings.TrimSpace(t))
+			if t == "" || len([]rune(t)) > 40 {
+				v.Add("tags", "each tag must be 1 to 40 characters")
+				continue
+			}
+			if !contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+		if len(tags) > 20 {
+			v.Add("tags", "at most 20 tags")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var c *model.Conversation
+	var events []model.Event
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if c, err = tx.LockConversation(ctx, convID); err != nil {
+			return err
+		}
+		if !canSee(actor, c.SiteID) {
+			return model.ErrNotFound
+		}
+		if assignee != nil {
+			u, err := tx.UserByID(ctx, *assignee)
+			if err != nil || u.Disabled || !canSee(u, c.SiteID) {
+				return &model.ValidationError{Fields: map[string]string{"assignee_id": "is not a staff member of this site"}}
+			}
+		}
+		if p.Status != nil {
+			c.Status = *p.Status
+		}
+		if p.Kind != nil {
+			c.Kind = *p.Kind
+		}
+		if assign {
+			c.AssigneeID = assignee
+		}
+		if tags != nil {
+			c.Tags = tags
+		}
+		c.UpdatedAt = s.now()
+		if err := tx.SaveConversation(ctx, c); err != nil {
+			return err
+		}
+		ev, err := s.conversationUpdated(ctx, tx, c)
+		events = append(events, ev)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, events)
+	return c, nil
+}
+
+// ConversationQuery filters the staff inbox.
+type ConversationQuery struct {
+	SiteID     string `query:"site_id"`
+	Status     string `query:"status"`
+	Kind       string `query:"kind"`
+	AssigneeID string `query:"assignee_id"`
+	Q          string `query:"q"`
+	Limit      int    `query:"limit"`
+	Cursor     string `query:"cursor"`
+}
+
+// ConversationPage is one page of the inbox. EventsCursor is the event
+// stream position taken before the query: a socket opened with it misses
+// nothing that happened after this page was read.
+type ConversationPage struct {
+	Conversations []model.Conversation `json:"conversations"`
+	NextCursor    string               `json:"next_cursor"`
+	EventsCursor  string               `json:"events_cursor"`
+}
+
+// Conversations lists the inbox of the sites the actor may see.
+func (s *Service) Conversations(ctx context.Context, actor *model.User, q ConversationQuery) (*ConversationPage, error) {
+	var v model.Validator
+	if q.Limit < 0 || q.Limit > 100 {
+		v.Add("limit", "must be between 1 and 100")
+	}
+	if q.Status != "" && q.Status != model.StatusOpen && q.Status != model.StatusPending && q.Status != model.StatusResolved {
+		v.Add("status", "must be open, pending or resolved")
+	}
+	if q.Kind != "" && !contains(model.AllKinds, q.Kind) {
+		v.Add("kind", "must be question, complaint, feedback or praise")
+	}
+	if len(q.Q) > 200 {
+		v.Add("q", "is too long (at most 200 characters)")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	sites, err := s.Sites(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, site := range sites {
+		if q.SiteID == "" || q.SiteID == site.ID {
+			ids = append(ids, site.ID)
+		}
+	}
+	cursor, err := s.StaffCursor(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.store.ListConversations(ctx, store.ConversationFilter{SiteIDs: ids, Status: q.Status, Kind: q.Kind,
+		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor})
+	if err == store.ErrBadCursor {
+		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ConversationPage{Conversations: list, NextCursor: next, EventsCursor: cursor}, nil
+}
+
+// StaffThread returns a conversation with every message and note.
+func (s *Service) StaffThread(ctx context.Context, actor *model.User, id string) (*Thread, error) {
+	c, err := s.store.ConversationByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSee(actor, c.SiteID) {
+		return nil, model.ErrNotFound
+	}
+	msgs, err := s.store.Messages(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Thread{Conversation: *c, Messages: msgs}, nil
+}

@@ -1,0 +1,84 @@
+// Package service holds Holler's rules: validation, authorisation and
+// transactions. It publishes notices to the realtime layer only after the
+// transaction that wrote them has committed.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"holler/server/internal/auth"
+	"holler/server/internal/limiter"
+	"holler/server/internal/model"
+	"holler/server/internal/store"
+)
+
+// Publisher hands notices to the realtime layer (in-process or through
+// PostgreSQL NOTIFY). Publish must not block for long.
+type Publisher interface {
+	Publish(ctx context.Context, n model.Notice)
+}
+
+// Presence reports whether any staff member of a site is connected.
+type Presence interface {
+	StaffOnline(siteID string) bool
+}
+
+// Service is the one entry point the HTTP layer talks to.
+type Service struct {
+	store    *store.Store
+	signer   *auth.Signer
+	pub      Publisher
+	presence Presence
+	log      *slog.Logger
+	now      func() time.Time
+
+	loginPerIP      *limiter.Keyed
+	loginPerAccount *limiter.Keyed
+}
+
+// Options configure a Service.
+type Options struct {
+	Store     *store.Store
+	Signer    *auth.Signer
+	Publisher Publisher
+	Presence  Presence
+	Logger    *slog.Logger
+	RateLimit bool
+}
+
+// New builds a Service.
+func New(o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Service{
+		store:    o.Store,
+		signer:   o.Signer,
+		pub:      o.Publisher,
+		presence: o.Presence,
+		log:      o.Logger,
+		now:      func() time.Time { return time.Now().UTC() },
+		// Ten tries at once, then one a minute per account; thirty and then
+		// one every ten seconds per IP (offices share an IP).
+		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
+		loginPerIP:      limiter.New(10*time.Second, 30, o.RateLimit),
+	}
+}
+
+// SetPresence wires presence after construction (the hub needs the service
+// first, the service then asks the hub).
+func (s *Service) SetPresence(p Presence) { s.presence = p }
+
+func (s *Service) publish(ctx context.Context, events []model.Event) {
+	if s.pub == nil {
+		return
+	}
+	for _, e := range events {
+		s.pub.Publish(ctx, model.Notice{SiteID: e.SiteID, Seq: e.Seq})
+	}
+}
+
+// Ready reports whether the store answers.
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }

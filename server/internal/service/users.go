@@ -1,0 +1,336 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"holler/server/internal/auth"
+	"holler/server/internal/limiter"
+	"holler/server/internal/model"
+	"holler/server/internal/store"
+)
+
+// Tokens is the answer to a login or a refresh.
+type Tokens struct {
+	AccessToken  string      `json:"access_token"`
+	RefreshToken string      `json:"refresh_token"`
+	TokenType    string      `json:"token_type"`
+	ExpiresIn    int         `json:"expires_in"`
+	User         *model.User `json:"user"`
+}
+
+// dummyHash is verified against when the e-mail is unknown, so a login for
+// a missing account costs the same time as a wrong password.
+var dummyHash, _ = auth.HashPassword("holler-timing-equaliser")
+
+// Login checks credentials under per-account and per-IP limits.
+func (s *Service) Login(ctx context.Context, email, password, ip string) (*Tokens, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var v model.Validator
+	if email == "" {
+		v.Add("email", "is required")
+	}
+	if password == "" {
+		v.Add("password", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if ok, wait := s.loginPerIP.Allow(ip); !ok {
+		return nil, &model.RateLimitError{RetryAfterSeconds: limiter.RetryAfterSeconds(wait)}
+	}
+	if ok, wait := s.loginPerAccount.Allow(email); !ok {
+		return nil, &model.RateLimitError{RetryAfterSeconds: limiter.RetryAfterSeconds(wait)}
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, model.ErrNotFound) {
+		_ = auth.VerifyPassword(dummyHash, password)
+		return nil, model.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.VerifyPassword(u.PasswordHash, password); err != nil || u.Disabled {
+		return nil, model.ErrUnauthorized
+	}
+	return s.issue(ctx, u, store.NewID())
+}
+
+func (s *Service) issue(ctx context.Context, u *model.User, family string) (*Tokens, error) {
+	access, err := s.signer.StaffAccess(u.ID, u.SessionVersion)
+	if err != nil {
+		return nil, fmt.Errorf("sign access token: %w", err)
+	}
+	refresh, hash := auth.NewRefreshToken()
+	rt := &model.RefreshToken{UserID: u.ID, FamilyID: family, TokenHash: hash,
+		ExpiresAt: s.now().Add(auth.RefreshTokenTTL), CreatedAt: s.now()}
+	if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
+		return nil, err
+	}
+	return &Tokens{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn: int(auth.AccessTokenTTL.Seconds()), User: u}, nil
+}
+
+// Refresh rotates a refresh token. Presenting a token that was already
+// spent means it was copied: the whole family is revoked.
+func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
+	if token == "" {
+		return nil, &model.ValidationError{Fields: map[string]string{"refresh_token": "is required"}}
+	}
+	rt, err := s.store.RefreshTokenByHash(ctx, auth.HashRefreshToken(token))
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if rt.RevokedAt != nil || rt.ExpiresAt.Before(now) {
+		return nil, model.ErrUnauthorized
+	}
+	spent, err := s.store.SpendRefreshToken(ctx, rt.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	if !spent {
+		if err := s.store.RevokeRefreshFamily(ctx, rt.FamilyID, now); err != nil {
+			return nil, err
+		}
+		s.log.Warn("refresh token reused; family revoked", "user_id", rt.UserID, "family_id", rt.FamilyID)
+		return nil, model.ErrUnauthorized
+	}
+	u, err := s.store.UserByID(ctx, rt.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, model.ErrUnauthorized
+	}
+	return s.issue(ctx, u, rt.FamilyID)
+}
+
+// Logout revokes the refresh token's family. An unknown token is no error:
+// the client is logged out either way.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	rt, err := s.store.RefreshTokenByHash(ctx, auth.HashRefreshToken(token))
+	if errors.Is(err, model.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.RevokeRefreshFamily(ctx, rt.FamilyID, s.now())
+}
+
+// Authenticate turns an access token into the current user. The session
+// version in the token must match the user's, so disabling a user or
+// changing their password ends their sessions at once.
+func (s *Service) Authenticate(ctx context.Context, token string) (*model.User, error) {
+	c, err := s.signer.ParseStaff(token)
+	if err != nil {
+		return nil, model.ErrUnauthorized
+	}
+	u, err := s.store.UserByID(ctx, c.Subject)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, model.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled || u.SessionVersion != c.SessionVersion {
+		return nil, model.ErrUnauthorized
+	}
+	return u, nil
+}
+
+// UserInput creates a user or, with nil fields left alone, updates one.
+type UserInput struct {
+	Email    *string   `json:"email"`
+	Name     *string   `json:"name"`
+	Password *string   `json:"password"`
+	Role     *string   `json:"role"`
+	SiteIDs  *[]string `json:"site_ids"`
+	Disabled *bool     `json:"disabled"`
+}
+
+// Users lists staff; admins see everyone, agents see themselves.
+func (s *Service) Users(ctx context.Context, actor *model.User) ([]model.User, error) {
+	if !actor.IsAdmin() {
+		return []model.User{*actor}, nil
+	}
+	return s.store.ListUsers(ctx)
+}
+
+func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating bool) (*model.Validator, error) {
+	var v model.Validator
+	if creating || in.Email != nil {
+		if in.Email == nil {
+			in.Email = new(string)
+		}
+		*in.Email = checkEmail(&v, "email", *in.Email, true)
+	}
+	if in.Name != nil {
+		*in.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, false)
+	}
+	if creating && in.Password == nil {
+		v.Add("password", "is required")
+	}
+	if in.Password != nil {
+		if p := auth.CheckPasswordRules(*in.Password); p != "" {
+			v.Add("password", p)
+		}
+	}
+	if creating && in.Role == nil {
+		in.Role = ptr(model.RoleAgent)
+	}
+	if in.Role != nil && *in.Role != model.RoleAdmin && *in.Role != model.RoleAgent {
+		v.Add("role", "must be admin or agent")
+	}
+	if in.SiteIDs != nil {
+		sites, err := s.store.ListSites(ctx, false, *in.SiteIDs)
+		if err != nil {
+			return nil, err
+		}
+		if len(sites) != len(dedupe(*in.SiteIDs)) {
+			v.Add("site_ids", "lists a site that does not exist")
+		}
+	}
+	return &v, nil
+}
+
+// CreateUser adds a staff member; admins only.
+func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInput) (*model.User, error) {
+	if !actor.IsAdmin() {
+		return nil, model.ErrForbidden
+	}
+	v, err := s.checkUserInput(ctx, in, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := auth.HashPassword(*in.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	u := &model.User{Email: strings.ToLower(strings.TrimSpace(*in.Email)), PasswordHash: hash, Role: deref(in.Role, model.RoleAgent),
+		Name: strings.TrimSpace(deref(in.Name, "")), CreatedAt: s.now(), UpdatedAt: s.now()}
+	if in.SiteIDs != nil {
+		u.SiteIDs = dedupe(*in.SiteIDs)
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, model.ErrConflict) {
+			return nil, fmt.Errorf("%w: a user with this email exists", model.ErrConflict)
+		}
+		return nil, err
+	}
+	if u.SiteIDs == nil {
+		u.SiteIDs = []string{}
+	}
+	return u, nil
+}
+
+// UpdateUser changes a user. Admins change anyone; a user may change their
+// own name and password. Shrinking someone's rights ends their sessions and,
+// through a notice, closes their sockets.
+func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, in UserInput) (*model.User, error) {
+	self := actor.ID == id
+	if !actor.IsAdmin() && (!self || in.Role != nil || in.SiteIDs != nil || in.Disabled != nil || in.Email != nil) {
+		if !self {
+			return nil, model.ErrNotFound
+		}
+		return nil, model.ErrForbidden
+	}
+	v, err := s.checkUserInput(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	if self && in.Disabled != nil && *in.Disabled {
+		v.Add("disabled", "you cannot disable yourself")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var u *model.User
+	revoke := false
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if u, err = tx.UserByID(ctx, id); err != nil {
+			return err
+		}
+		if in.Name != nil {
+			u.Name = *in.Name
+		}
+		if in.Role != nil && *in.Role != u.Role {
+			revoke = revoke || *in.Role == model.RoleAgent
+			u.Role = *in.Role
+		}
+		if in.Disabled != nil && *in.Disabled != u.Disabled {
+			revoke = revoke || *in.Disabled
+			u.Disabled = *in.Disabled
+		}
+		if in.Password != nil {
+			hash, err := auth.HashPassword(*in.Password)
+			if err != nil {
+				return fmt.Errorf("hash password: %w", err)
+			}
+			u.PasswordHash = hash
+			revoke = true
+		}
+		if in.SiteIDs != nil {
+			next := dedupe(*in.SiteIDs)
+			for _, old := range u.SiteIDs {
+				if !contains(next, old) {
+					revoke = true
+				}
+			}
+			if err := tx.SetMemberships(ctx, u.ID, next); err != nil {
+				return err
+			}
+			u.SiteIDs = next
+		}
+		if revoke {
+			u.SessionVersion++
+			if err := tx.RevokeUserRefreshTokens(ctx, u.ID, s.now()); err != nil {
+				return err
+			}
+		}
+		return tx.SaveUser(ctx, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.pub != nil {
+		// Sockets re-check the user's rights on this notice, on every instance.
+		s.pub.Publish(ctx, model.Notice{UserID: u.ID})
+	}
+	return u, nil
+}
+
+// CreateUserCLI is `holler user create`: no actor, used by the site owner
+// on the server itself.
+func (s *Service) CreateUserCLI(ctx context.Context, in UserInput) (*model.User, error) {
+	return s.CreateUser(ctx, &model.User{Role: model.RoleAdmin}, in)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func dedupe(in []string) []string {
+	out := []string{}
+	for _, x := range in {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"holler/server/internal/model"
+)
+
+// CreateVisitor inserts a visitor.
+func (s *Store) CreateVisitor(ctx context.Context, v *model.Visitor) error {
+	if v.ID == "" {
+		v.ID = NewID()
+	}
+	if err := s.q(ctx).Create(v).Error; err != nil {
+		return fmt.Errorf("create visitor: %w", translate(err))
+	}
+	return nil
+}
+
+// VisitorByID loads a visitor of a site.
+func (s *Store) VisitorByID(ctx context.Context, siteID, id string) (*model.Visitor, error) {
+	var v model.Visitor
+	if err := s.q(ctx).Where("site_id = ? AND id = ?", siteID, id).Take(&v).Error; err != nil {
+		return nil, fmt.Errorf("visitor: %w", translate(err))
+	}
+	return &v, nil
+}
+
+// SaveVisitor writes a visitor's contact details and last-seen time.
+func (s *Store) SaveVisitor(ctx context.Context, v *model.Visitor) error {
+	err := s.q(ctx).Model(v).Select("email", "name", "last_seen_at").Updates(v).Error
+	return translate(err)
+}
+
+// CreateConversation inserts a conversation with a fresh reference that is
+// unique within its site.
+func (s *Store) CreateConversation(ctx context.Context, c *model.Conversation) error {
+	if c.ID == "" {
+		c.ID = NewID()
+	}
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
+	for attempt := 0; ; attempt++ {
+		c.Ref = newRef()
+		var n int64
+		if err := s.q(ctx).Model(&model.Conversation{}).Where("site_id = ? AND ref = ?", c.SiteID, c.Ref).Count(&n).Error; err != nil {
+			return fmt.Errorf("create conversation: %w", translate(err))
+		}
+		if n == 0 {
+			break
+		}
+		if attempt > 20 {
+			return fmt.Errorf("create conversation: no free reference")
+		}
+	}
+	if err := s.q(ctx).Create(c).Error; err != nil {
+		return fmt.Errorf("create conversation: %w", translate(err))
+	}
+	return nil
+}
+
+// ConversationByID loads a conversation.
+func (s *Store) ConversationByID(ctx context.Context, id string) (*model.Conversation, error) {
+	var c model.Conversation
+	if err := s.q(ctx).Where("id = ?", id).Take(&c).Error; err != nil {
+		return nil, fmt.Errorf("conversation: %w", translate(err))
+	}
+	return &c, nil
+}
+
+// LockConversation loads a conversation for update inside a transaction, so
+// concurrent changes to one conversation apply one after the other.
+func (s *Store) LockConversation(ctx context.Context, id string) (*model.Conversation, error) {
+	q := s.q(ctx)
+	if s.dialect == DialectPostgres {
+		q = q.Raw("SELECT * FROM conversations WHERE id = ? FOR UPDATE", id)
+	} else {
+		q = q.Raw("SELECT * FROM conversations WHERE id = ?", id)
+	}
+	var c model.Conversation
+	res := q.Scan(&c)
+	if res.Error != nil {
+		return nil, fmt.Errorf("conversation: %w", translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return nil, fmt.Errorf("conversation: %w", model.ErrNotFound)
+	}
+	return &c, nil
+}
+
+// SaveConversation writes a conversation's mutable fields.
+func (s *Store) SaveConversation(ctx context.Context, c *model.Conversation) error {
+	err := s.q(ctx).Model(c).Select("kind", "status", "assignee_id", "tags", "email", "name", "preview",
+		"rating_score", "rating_comment", "staff_replied", "updated_at", "last_message_at").Updates(c).Error
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", translate(err))
+	}
+	return nil
+}
+
+// VisitorConversations lists a visitor's conversations, newest first.
+func (s *Store) VisitorConversations(ctx context.Context, siteID, visitorID string) ([]model.Conversation, error) {
+	out := []model.Conversation{}
+	err := s.q(ctx).Where("site_id = ? AND visitor_id = ?", siteID, visitorID).
+		Order("last_message_at DESC, id DESC").Limit(100).Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("visitor conversations: %w", translate(err))
+	}
+	return out, nil
+}
+
+// ConversationFilter selects a page of the staff inbox.
+type ConversationFilter struct {
+	SiteIDs    []string // the sites the caller may see (required)
+	Status     string
+	Kind       string
+	AssigneeID string // a user ID, or "none" for unassigned
+	Query      string
+	Limit      int
+	Cursor     string
+}
+
+// ErrBadCursor is returned for a cursor this store did not issue.
+var ErrBadCursor = errors.New("bad cursor")
+
+func encodeConvCursor(c model.Conversation) string {
+	raw := strconv.FormatInt(c.LastMessageAt.UnixNano(), 10) + "|" + c.ID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeConvCursor(s string) (time.Time, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, "", ErrBadCursor
+	}
+	ts, id, ok := strings.Cut(string(raw), "|")
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", ErrBadCursor
+	}
+	return time.Unix(0, n).UTC(), id, nil
+}
+
+// escapeLike makes user text literal inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListConversations returns one page of conversations, most recently active
+// first, and the cursor of the next page ("" at the end).
+func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, string, error) {
+	out := []model.Conversation{}
+	if len(f.SiteIDs) == 0 {
+		return out, "", nil
+	}
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	q := s.q(ctx).Where("site_id IN ?", f.SiteIDs)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	switch f.AssigneeID {
+	case "":
+	case "none":
+		q = q.Where("assignee_id IS NULL")
+	default:
+		q = q.Where("assignee_id = ?", f.AssigneeID)
+	}
+	if text := strings.TrimSpace(f.Query); text != "" {
+		pat := "%" + escapeLike(strings.ToLower(text)) + "%"
+		q = q.Where(`(LOWER(ref) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\'
+			OR LOWER(tags) LIKE ? ESCAPE '\'
+			OR id IN (SELECT conversation_id FROM messages WHERE site_id IN ? AND LOWER(body) LIKE ? ESCAPE '\'))`,
+			pat, pat, pat, pat, f.SiteIDs, pat)
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeConvCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		q = q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id)
+	}
+	if err := q.Order("last_message_at DESC, id DESC").Limit(f.Limit + 1).Find(&out).Error; err != nil {
+		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = encodeConvCursor(out[len(out)-1])
+	}
+	return out, next, nil
+}
+
+// CreateMessage inserts a message.
+func (s *Store) CreateMessage(ctx context.Context, m *model.Message) error {
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	if err := s.q(ctx).Create(m).Error; err != nil {
+		return fmt.Errorf("create message: %w", translate(err))
+	}
+	return nil
+}
+
+// Messages returns a conversation's thread in order; internal notes only
+// when withInternal is true.
+func (s *Store) Messages(ctx context.Context, conversationID string, withInternal bool) ([]model.Message, error) {
+	out := []model.Message{}
+	q := s.q(ctx).Where("conversation_id = ?", conversationID)
+	if !withInternal {
+		q = q.Where("internal = ?", false)
+	}
+	if err := q.Order("created_at, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("messages: %w", translate(err))
+	}
+	return out, nil
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"holler/server/internal/model"
+)
+
+// AppendEvent adds an event to its site's log inside the caller's
+// transaction. The sequence number comes from sites.event_seq, advanced with
+// an UPDATE that holds the site row's lock until commit: a second writer
+// waits, so events of one site commit in seq order and the committed seqs
+// have no gaps. A bigserial would not give either guarantee.
+func (s *Store) AppendEvent(ctx context.Context, e *model.Event, data, public any) error {
+	if s.root == nil {
+		return fmt.Errorf("append event: must run inside a transaction")
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("append event: encode: %w", err)
+	}
+	if !e.Internal {
+		pub, err := json.Marshal(public)
+		if err != nil {
+			return fmt.Errorf("append event: encode: %w", err)
+		}
+		e.PublicData = string(pub)
+	}
+	var seq int64
+	row := s.q(ctx).Raw("UPDATE sites SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq", e.SiteID).Row()
+	if err := row.Scan(&seq); err != nil {
+		return fmt.Errorf("append event: advance seq: %w", translate(err))
+	}
+	e.Seq = seq
+	e.Data = string(raw)
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now().UTC()
+	}
+	if err := s.q(ctx).Create(e).Error; err != nil {
+		return fmt.Errorf("append event: %w", translate(err))
+	}
+	return nil
+}
+
+// EventFilter narrows a replay to what one socket may see.
+type EventFilter struct {
+	SiteID    string
+	AfterSeq  int64
+	VisitorID string // non-empty: only this visitor's events, never internal ones
+	Limit     int
+}
+
+// Events returns a site's events after f.AfterSeq in seq order.
+func (s *Store) Events(ctx context.Context, f EventFilter) ([]model.Event, error) {
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	q := s.q(ctx).Where("site_id = ? AND seq > ?", f.SiteID, f.AfterSeq)
+	if f.VisitorID != "" {
+		q = q.Where("visitor_id = ? AND internal = ?", f.VisitorID, false)
+	}
+	events := []model.Event{}
+	if err := q.Order("seq").Limit(f.Limit).Find(&events).Error; err != nil {
+		return nil, fmt.Errorf("events: %w", translate(err))
+	}
+	return events, nil
+}
+
+// PruneIdempotencyKeys deletes keys past their expiry.
+func (s *Store) PruneIdempotencyKeys(ctx context.Context, now time.Time) (int64, error) {
+	res := s.q(ctx).Where("expires_at < ?", now).Delete(&model.IdempotencyKey{})
+	return res.RowsAffected, translate(res.Error)
+}
+
+// InsertIdempotencyKey stores a key with its response inside the
+// transaction that created what the response describes, so a key exists
+// exactly when its work was committed. A concurrent insert of the same key
+// waits for this transaction and then fails with model.ErrConflict.
+func (s *Store) InsertIdempotencyKey(ctx context.Context, k *model.IdempotencyKey) error {
+	if err := s.q(ctx).Create(k).Error; err != nil {
+		return fmt.Errorf("idempotency key: %w", translate(err))
+	}
+	return nil
+}
+
+// IdempotencyKeyByKey loads a stored key that has not expired.
+func (s *Store) IdempotencyKeyByKey(ctx context.Context, siteID, key string, now time.Time) (*model.IdempotencyKey, error) {
+	var k model.IdempotencyKey
+	err := s.q(ctx).Where("site_id = ? AND key = ? AND expires_at > ?", siteID, key, now).Take(&k).Error
+	if err != nil {
+		return nil, fmt.Errorf("idempotency key: %w", translate(err))
+	}
+	return &k, nil
+}

@@ -1,0 +1,244 @@
+// Package store is Holler's persistence: it opens SQLite or PostgreSQL with
+// GORM, applies the goose migrations and answers queries. *gorm.DB never
+// leaves this package; callers see domain types and model errors.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"holler/migrations"
+	"holler/server/internal/model"
+)
+
+// Dialects.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// Store wraps one database handle. Within InTx the same type is bound to the
+// transaction, so every query method works inside and outside transactions.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	dsn     string
+	root    *Store // the non-transactional store; nil on the root itself
+}
+
+// Options selects the database: DatabaseURL (PostgreSQL) or DataDir (SQLite).
+type Options struct {
+	DatabaseURL string
+	DataDir     string
+	Logger      *slog.Logger
+}
+
+// Open connects to the configured database. It does not migrate.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	}
+	var (
+		db      *gorm.DB
+		err     error
+		dialect string
+		dsn     string
+	)
+	if o.DatabaseURL != "" {
+		dialect, dsn = DialectPostgres, o.DatabaseURL
+		db, err = gorm.Open(postgres.Open(dsn), gcfg)
+	} else {
+		dialect = DialectSQLite
+		if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		// WAL with synchronous=FULL: a committed transaction survives a power
+		// cut, which is what "acknowledged means durable" asks for.
+		dsn = "file:" + filepath.Join(o.DataDir, "holler.db") +
+			"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	if dialect == DialectSQLite {
+		// One connection serialises writers, which SQLite needs anyway, and
+		// rules out SQLITE_BUSY on lock upgrades inside transactions.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect %s: %w", dialect, err)
+	}
+	return &Store{db: db, dialect: dialect, dsn: dsn}, nil
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping answers whether the database responds; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := fs.Sub(migrations.FS, s.dialect)
+	if err != nil {
+		return nil, nil, err
+	}
+	var opts []goose.ProviderOption
+	dialect := goose.DialectSQLite3
+	if s.dialect == DialectPostgres {
+		dialect = goose.DialectPostgres
+		// A session advisory lock keeps replicas starting together from
+		// applying the same migration twice.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, sub, opts...)
+	return p, sqlDB, err
+}
+
+// Migrate applies every pending migration.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	p, _, err := s.provider()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate up: %w", err)
+	}
+	var applied []string
+	for _, r := range res {
+		applied = append(applied, r.Source.Path)
+	}
+	return applied, nil
+}
+
+// MigrationStatus lists each migration and whether it is applied.
+func (s *Store) MigrationStatus(ctx context.Context) ([]string, error) {
+	p, _, err := s.provider()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	var out []string
+	for _, m := range st {
+		when := "pending"
+		if m.State == goose.StateApplied {
+			when = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+		}
+		out = append(out, fmt.Sprintf("%-28s %s", filepath.Base(m.Source.Path), when))
+	}
+	return out, nil
+}
+
+// InTx runs fn in one transaction: committed if fn returns nil, rolled back
+// otherwise. The *Store given to fn is bound to the transaction.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.root != nil { // already in a transaction: join it
+		return fn(s)
+	}
+	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{db: gtx, dialect: s.dialect, dsn: s.dsn, root: s})
+	})
+}
+
+func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// translate maps driver errors to model errors.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return model.ErrNotFound
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return fmt.Errorf("%w: %w", model.ErrConflict, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %w", model.ErrConflict, err)
+	}
+	if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		return fmt.Errorf("%w: %w", model.ErrConflict, err)
+	}
+	return err
+}
+
+// Tables lists the user tables and their columns, for the schema test and
+// `holler migrate status`.
+func (s *Store) Tables(ctx context.Context) (map[string][]string, error) {
+	tables, err := s.db.WithContext(ctx).Migrator().GetTables()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, t := range tables {
+		if t == "goose_db_version" || strings.HasPrefix(t, "sqlite_") {
+			continue
+		}
+		cols, err := s.db.WithContext(ctx).Migrator().ColumnTypes(t)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			out[t] = append(out[t], c.Name())
+		}
+	}
+	return out, nil
+}
