@@ -54,3 +54,12 @@ type RateLimitError struct {
 
 func (e *RateLimitError) Error() string { return "rate limited" }
 func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// ConflictError is a conflict with a specific, client-facing reason.
+type ConflictError struct {
+	Code    string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+func (e *ConflictError) Unwrap() error { return ErrConflict }

@@ -17,8 +17,8 @@ const (
 // it is taken from sites.event_seq under the row lock of the same
 // transaction that made the change.
 type Event struct {
-	SiteID         string          `gorm:"primaryKey"`
-	Seq            int64           `gorm:"primaryKey"`
+	SiteID         string `gorm:"primaryKey"`
+	Seq            int64  `gorm:"primaryKey"`
 	Type           string
 	ConversationID string
 	VisitorID      string
@@ -36,6 +36,8 @@ type Notice struct {
 	UserID    string     `json:"u,omitempty"` // a user's rights changed: re-check their sockets
 	Seq       int64      `json:"q,omitempty"`
 	Ephemeral *Ephemeral `json:"e,omitempty"`
+	Presence  []string   `json:"p,omitempty"` // sites with staff online on the sending instance
+	Origin    string     `json:"o,omitempty"` // the instance that sent it, to skip our own echo
 }
 
 // Ephemeral is a typing indicator or other event that is delivered live only.

@@ -82,8 +82,8 @@ func (u *User) IsAdmin() bool { return u.Role == RoleAdmin }
 
 // Membership gives an agent access to one site.
 type Membership struct {
-	SiteID    string    `gorm:"primaryKey"`
-	UserID    string    `gorm:"primaryKey"`
+	SiteID    string `gorm:"primaryKey"`
+	UserID    string `gorm:"primaryKey"`
 	CreatedAt time.Time
 }
 

@@ -55,7 +55,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminEmail, adminPassword strin
 		return out, nil
 	}
 	demo := &model.Site{Name: "Demo", Color: "#2563eb", Position: "right", ButtonLabel: "Help",
-		Greeting: "Hi! Questions, problems or praise? We read everything and answer fast.",
+		Greeting:  "Hi! Questions, problems or praise? We read everything and answer fast.",
 		CreatedAt: s.now(), UpdatedAt: s.now()}
 	if err := s.store.CreateSite(ctx, demo); err != nil {
 		return nil, fmt.Errorf("bootstrap demo site: %w", err)

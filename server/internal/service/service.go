@@ -67,6 +67,10 @@ func New(o Options) *Service {
 	}
 }
 
+// SetPublisher wires the realtime broker (built after the service, since
+// the hub reads the log through it).
+func (s *Service) SetPublisher(p Publisher) { s.pub = p }
+
 // SetPresence wires presence after construction (the hub needs the service
 // first, the service then asks the hub).
 func (s *Service) SetPresence(p Presence) { s.presence = p }

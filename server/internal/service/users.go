@@ -223,7 +223,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInpu
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, model.ErrConflict) {
-			return nil, fmt.Errorf("%w: a user with this email exists", model.ErrConflict)
+			return nil, &model.ConflictError{Code: "email_taken", Message: "A user with this email already exists."}
 		}
 		return nil, err
 	}

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"holler/server/internal/model"
+	"holler/server/internal/realtime"
+)
+
+// socketAuth reads the subprotocol offer: "holler.v1" must be offered and
+// the token travels as "bearer.<token>" (browsers cannot set headers on a
+// websocket). An Authorization header works too, for non-browser clients.
+func socketAuth(r *http.Request) (token string, ok bool) {
+	offered := false
+	for _, p := range strings.Split(r.Header.Get("Sec-WebSocket-Protocol"), ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == realtime.Subprotocol:
+			offered = true
+		case strings.HasPrefix(p, "bearer."):
+			token = strings.TrimPrefix(p, "bearer.")
+		}
+	}
+	if token == "" {
+		token = bearer(r)
+	}
+	return token, offered && token != ""
+}
+
+func cursorParam(c echo.Context) (model.Cursor, error) {
+	raw := c.QueryParam("cursor")
+	if raw == "" {
+		return nil, nil
+	}
+	cur, err := model.DecodeCursor(raw)
+	if err != nil {
+		return nil, badRequest("bad_cursor", "The cursor is not one this server issued.")
+	}
+	return cur, nil
+}
+
+// staffSocket streams the events of every site the user may see.
+func (a *API) staffSocket(c echo.Context) error {
+	r := c.Request()
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, a.PublicOrigin) {
+		return &httpError{http.StatusForbidden, "origin_not_allowed", "Staff sockets are accepted only from the dashboard's origin."}
+	}
+	token, ok := socketAuth(r)
+	if !ok {
+		return &httpError{http.StatusUnauthorized, "unauthorized", "Offer the holler.v1 subprotocol and a bearer.<token> subprotocol."}
+	}
+	u, err := a.Service.Authenticate(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	cur, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	sites, err := a.staffSiteIDs(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
+	if err != nil {
+		return nil // the upgrader already answered
+	}
+	userID, sv := u.ID, u.SessionVersion
+	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
+		Sites:  sites,
+		Cursor: cur,
+		Staff: &realtime.Staff{UserID: userID, SessionVersion: sv, Recheck: func(ctx context.Context) ([]string, bool, error) {
+			ids, all, ok, err := a.Service.StaffSites(ctx, userID, sv)
+			if err != nil || !ok {
+				return nil, ok, err
+			}
+			if all {
+				seqs, err := a.Service.SiteSeqs(ctx)
+				if err != nil {
+					return nil, false, err
+				}
+				ids = ids[:0]
+				for id := range seqs {
+					ids = append(ids, id)
+				}
+			}
+			return ids, true, nil
+		}},
+		OnFrame: func(f realtime.ClientFrame) {
+			if f.Type == model.EventTyping && f.ConversationID != "" {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = a.Service.StaffTyping(ctx, u, f.ConversationID)
+			}
+		},
+	})
+	return nil
+}
+
+func (a *API) staffSiteIDs(ctx context.Context, u *model.User) ([]string, error) {
+	sites, err := a.Service.Sites(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(sites))
+	for i, s := range sites {
+		ids[i] = s.ID
+	}
+	return ids, nil
+}
+
+// visitorSocket streams one visitor's own conversations.
+func (a *API) visitorSocket(c echo.Context) error {
+	r := c.Request()
+	s := site(c)
+	token, ok := socketAuth(r)
+	if !ok {
+		return &httpError{http.StatusUnauthorized, "unauthorized", "Offer the holler.v1 subprotocol and a bearer.<visitor_token> subprotocol."}
+	}
+	v, err := a.Service.Visitor(r.Context(), s, token)
+	if err != nil {
+		return err
+	}
+	cur, err := cursorParam(c)
+	if err != nil {
+		return err
+	}
+	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
+	if err != nil {
+		return nil
+	}
+	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
+		Sites:   []string{s.ID},
+		Cursor:  cur,
+		Visitor: &realtime.Visitor{SiteID: s.ID, VisitorID: v.ID},
+		OnFrame: func(f realtime.ClientFrame) {
+			if f.Type == model.EventTyping && f.ConversationID != "" {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = a.Service.VisitorTyping(ctx, v, f.ConversationID)
+			}
+		},
+	})
+	return nil
+}

@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"holler/server/internal/limiter"
+	"holler/server/internal/model"
+	"holler/server/internal/service"
+)
+
+const (
+	siteKey    = "holler.site"
+	visitorKey = "holler.visitor"
+)
+
+// widgetSite loads the site named in the path, enforces its allowed
+// origins and answers CORS for the origins it allows.
+func (a *API) widgetSite(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		origin := c.Request().Header.Get("Origin")
+		h := c.Response().Header()
+		h.Add("Vary", "Origin")
+		site, err := a.Service.WidgetSite(c.Request().Context(), c.Param("site_key"), origin)
+		if err != nil {
+			return err
+		}
+		if origin != "" {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", "Retry-After")
+		}
+		c.Set(siteKey, site)
+		return next(c)
+	}
+}
+
+func site(c echo.Context) *model.Site         { return c.Get(siteKey).(*model.Site) }
+func visitorOf(c echo.Context) *model.Visitor { return c.Get(visitorKey).(*model.Visitor) }
+
+// preflight answers CORS preflights; browsers cache the answer for a day.
+func (a *API) preflight(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key")
+	h.Set("Access-Control-Max-Age", "86400")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// visitor requires a valid visitor token of this site.
+func (a *API) visitor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		v, err := a.Service.Visitor(c.Request().Context(), site(c), bearer(c.Request()))
+		if err != nil {
+			return err
+		}
+		c.Set(visitorKey, v)
+		return next(c)
+	}
+}
+
+func limit(keyed *limiter.Keyed, key func(echo.Context) string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if ok, wait := keyed.Allow(key(c)); !ok {
+				return &model.RateLimitError{RetryAfterSeconds: limiter.RetryAfterSeconds(wait)}
+			}
+			return next(c)
+		}
+	}
+}
+
+func byIP(c echo.Context) string   { return site(c).ID + "|" + c.RealIP() }
+func bySite(c echo.Context) string { return site(c).ID }
+
+func (a *API) limitCreate(next echo.HandlerFunc) echo.HandlerFunc {
+	return limit(a.limits.writesPerSite, bySite)(limit(a.limits.createPerIP, byIP)(next))
+}
+
+func (a *API) limitMessage(next echo.HandlerFunc) echo.HandlerFunc {
+	return limit(a.limits.writesPerSite, bySite)(limit(a.limits.messagePerIP, byIP)(next))
+}
+
+func (a *API) limitReads(next echo.HandlerFunc) echo.HandlerFunc {
+	return limit(a.limits.readsPerIP, byIP)(next)
+}
+
+func (a *API) widgetConfig(c echo.Context) error {
+	return c.JSON(http.StatusOK, a.Service.Config(site(c)))
+}
+
+func (a *API) createConversation(c echo.Context) error {
+	var in service.NewConversationInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	out, err := a.Service.CreateConversation(c.Request().Context(), site(c), service.VisitorRequest{
+		Token:          bearer(c.Request()),
+		UserAgent:      c.Request().UserAgent(),
+		IdempotencyKey: c.Request().Header.Get("Idempotency-Key"),
+	}, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (a *API) visitorConversations(c echo.Context) error {
+	list, err := a.Service.VisitorConversations(c.Request().Context(), visitorOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conversations": list})
+}
+
+func (a *API) visitorThread(c echo.Context) error {
+	t, err := a.Service.VisitorThread(c.Request().Context(), visitorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (a *API) visitorReply(c echo.Context) error {
+	var in service.MessageInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	m, err := a.Service.VisitorReply(c.Request().Context(), visitorOf(c), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"message": m})
+}
+
+func (a *API) rate(c echo.Context) error {
+	var in service.RatingInput
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	conv, err := a.Service.Rate(c.Request().Context(), visitorOf(c), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"conversation": conv})
+}
