@@ -14,8 +14,8 @@ import (
 
 	"holler/server/internal/app"
 	"holler/server/internal/config"
-	"holler/server/internal/storetest"
 	"holler/server/internal/store"
+	"holler/server/internal/storetest"
 )
 
 // Password is the admin password of every test server.
