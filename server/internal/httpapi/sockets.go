@@ -66,6 +66,9 @@ func (a *API) staffSocket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if cur, err = a.Hub.StartCursor(r.Context(), sites, cur); err != nil {
+		return err
+	}
 	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
 		return nil // the upgrader already answered
@@ -128,6 +131,9 @@ func (a *API) visitorSocket(c echo.Context) error {
 	}
 	cur, err := cursorParam(c)
 	if err != nil {
+		return err
+	}
+	if cur, err = a.Hub.StartCursor(r.Context(), []string{s.ID}, cur); err != nil {
 		return err
 	}
 	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)

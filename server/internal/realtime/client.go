@@ -80,7 +80,7 @@ type Options struct {
 	Staff   *Staff
 	Visitor *Visitor
 	Sites   []string     // the sites this socket may see
-	Cursor  model.Cursor // nil: start at the present
+	Cursor  model.Cursor // from StartCursor
 	OnFrame func(ClientFrame)
 }
 
@@ -119,33 +119,43 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
 	c.readPump()
 }
 
-// replay sends every event after the cursor, then switches to live
-// delivery. Events that arrived live meanwhile were buffered; the ones
-// already sent by the replay are skipped by seq.
-func (c *Client) replay(ctx context.Context, cur model.Cursor) error {
+// StartCursor completes a client's cursor before the upgrade: sites it
+// does not name start at the present. Taking the present before the
+// handshake answers means an event committed after the client saw its
+// socket open is always delivered.
+func (h *Hub) StartCursor(ctx context.Context, sites []string, cur model.Cursor) (model.Cursor, error) {
+	out := model.Cursor{}
 	var present map[string]int64
-	if cur == nil || len(cur) < len(c.sites) {
-		var err error
-		if present, err = c.hub.log.SiteSeqs(ctx); err != nil {
-			return err
+	for _, id := range sites {
+		if seq, ok := cur[id]; ok {
+			out[id] = seq
+			continue
 		}
+		if present == nil {
+			var err error
+			if present, err = h.log.SiteSeqs(ctx); err != nil {
+				return nil, err
+			}
+		}
+		out[id] = present[id]
 	}
+	return out, nil
+}
+
+// replay sends every event after the cursor (complete for the client's
+// sites, see StartCursor), then switches to live delivery. Events that
+// arrived live meanwhile were buffered; the ones the replay already sent
+// are skipped by seq.
+func (c *Client) replay(ctx context.Context, cur model.Cursor) error {
 	visitorID := ""
 	if c.visitor != nil {
 		visitorID = c.visitor.VisitorID
 	}
 	for _, site := range c.siteIDs() {
-		from, ok := cur[site]
-		if !ok {
-			// Sites the cursor does not name start at the present.
-			from = present[site]
-		}
+		from := cur[site]
 		c.mu.Lock()
 		c.last[site] = from
 		c.mu.Unlock()
-		if !ok {
-			continue
-		}
 		for {
 			events, err := c.hub.log.EventsAfter(ctx, site, from, visitorID, replayPage)
 			if err != nil {
