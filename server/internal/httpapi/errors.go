@@ -111,7 +111,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 		status, body, retry := toHTTP(err)
 		if status >= 500 {
 			logger.ErrorContext(c.Request().Context(), "request failed", "err", err,
-				"method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c))
+				"method", c.Request().Method, "path", c.Request().URL.Path)
 		}
 		if retry > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retry))

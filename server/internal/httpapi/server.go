@@ -107,11 +107,21 @@ func requestID(c echo.Context) string {
 	return c.Response().Header().Get(echo.HeaderXRequestID)
 }
 
-// requestLogger logs one line per request with its request ID.
+type requestIDKey struct{}
+
+// RequestID returns the ID of the request ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestLogger puts the request ID into the context, so every log line
+// written for the request carries it, and logs one line per request.
 func (a *API) requestLogger() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
+			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), requestIDKey{}, requestID(c))))
 			err := next(c)
 			status := c.Response().Status
 			if err != nil {
@@ -122,7 +132,6 @@ func (a *API) requestLogger() echo.MiddlewareFunc {
 				level = slog.LevelDebug
 			}
 			a.Logger.LogAttrs(c.Request().Context(), level, "request",
-				slog.String("request_id", requestID(c)),
 				slog.String("method", c.Request().Method),
 				slog.String("path", c.Request().URL.Path),
 				slog.Int("status", status),
@@ -142,8 +151,7 @@ func recoverer(logger *slog.Logger) echo.MiddlewareFunc {
 					if r == http.ErrAbortHandler {
 						panic(r)
 					}
-					logger.ErrorContext(c.Request().Context(), "panic", "panic", r, "request_id", requestID(c),
-						"stack", string(debug.Stack()))
+					logger.ErrorContext(c.Request().Context(), "panic", "panic", r, "stack", string(debug.Stack()))
 					err = errPanic
 				}
 			}()

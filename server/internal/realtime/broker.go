@@ -56,14 +56,17 @@ func (b *Broker) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
-	lastPresence := time.Time{}
+	lastPresence, lastRecheck := time.Time{}, time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 			b.hub.Resync(ctx)
-			b.hub.recheckAllStaff()
+			if time.Since(lastRecheck) >= 30*time.Second {
+				lastRecheck = time.Now()
+				b.hub.recheckAllStaff()
+			}
 			if b.bus != nil && time.Since(lastPresence) >= presenceEvery {
 				lastPresence = time.Now()
 				if sites := b.hub.localStaffSites(); len(sites) > 0 {

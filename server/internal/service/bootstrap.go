@@ -6,6 +6,7 @@ import (
 
 	"holler/server/internal/auth"
 	"holler/server/internal/model"
+	"holler/server/internal/store"
 )
 
 // FirstRun is what Bootstrap did on a fresh store.
@@ -18,8 +19,18 @@ type FirstRun struct {
 // Bootstrap creates the first admin when no user exists and the "Demo" site
 // when no site exists. Running it again changes nothing.
 func (s *Service) Bootstrap(ctx context.Context, adminEmail, adminPassword string) (*FirstRun, error) {
+	var out *FirstRun
+	err := s.store.Exclusive(ctx, "holler.bootstrap", func(tx *store.Store) error {
+		var err error
+		out, err = s.bootstrap(ctx, tx, adminEmail, adminPassword)
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) bootstrap(ctx context.Context, tx *store.Store, adminEmail, adminPassword string) (*FirstRun, error) {
 	out := &FirstRun{AdminEmail: adminEmail}
-	n, err := s.store.CountUsers(ctx)
+	n, err := tx.CountUsers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -34,12 +45,12 @@ func (s *Service) Bootstrap(ctx context.Context, adminEmail, adminPassword strin
 		}
 		u := &model.User{Email: adminEmail, Name: "Admin", PasswordHash: hash, Role: model.RoleAdmin,
 			CreatedAt: s.now(), UpdatedAt: s.now()}
-		if err := s.store.CreateUser(ctx, u); err != nil {
+		if err := tx.CreateUser(ctx, u); err != nil {
 			return nil, fmt.Errorf("bootstrap admin: %w", err)
 		}
 		out.AdminPassword = pw
 	}
-	sites, err := s.store.ListSites(ctx, true, nil)
+	sites, err := tx.ListSites(ctx, true, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -57,7 +68,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminEmail, adminPassword strin
 	demo := &model.Site{Name: "Demo", Color: "#2563eb", Position: "right", ButtonLabel: "Help",
 		Greeting:  "Hi! Questions, problems or praise? We read everything and answer fast.",
 		CreatedAt: s.now(), UpdatedAt: s.now()}
-	if err := s.store.CreateSite(ctx, demo); err != nil {
+	if err := tx.CreateSite(ctx, demo); err != nil {
 		return nil, fmt.Errorf("bootstrap demo site: %w", err)
 	}
 	out.DemoSite = demo

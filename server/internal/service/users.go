@@ -98,7 +98,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		if err := s.store.RevokeRefreshFamily(ctx, rt.FamilyID, now); err != nil {
 			return nil, err
 		}
-		s.log.Warn("refresh token reused; family revoked", "user_id", rt.UserID, "family_id", rt.FamilyID)
+		s.log.WarnContext(ctx, "refresh token reused; family revoked", "user_id", rt.UserID, "family_id", rt.FamilyID)
 		return nil, model.ErrUnauthorized
 	}
 	u, err := s.store.UserByID(ctx, rt.UserID)

@@ -242,3 +242,17 @@ func (s *Store) Tables(ctx context.Context) (map[string][]string, error) {
 	}
 	return out, nil
 }
+
+// Exclusive runs fn in a transaction that holds a database-wide lock named
+// name (a PostgreSQL advisory lock; SQLite serialises writers anyway), so
+// replicas starting together do the first-run setup once.
+func (s *Store) Exclusive(ctx context.Context, name string, fn func(tx *Store) error) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if tx.dialect == DialectPostgres {
+			if err := tx.q(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext(?))", name).Error; err != nil {
+				return fmt.Errorf("advisory lock %s: %w", name, err)
+			}
+		}
+		return fn(tx)
+	})
+}
