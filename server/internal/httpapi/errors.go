@@ -129,10 +129,15 @@ func bind(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
+		var he *echo.HTTPError
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &mbe):
+			return err
+		case errors.As(err, &he):
+			// Echo's BodyLimit reader fails a body without Content-Length
+			// with 413 once it reads past the limit: keep that status.
 			return err
 		case errors.Is(err, io.EOF):
 			return badRequest("bad_json", "The request body must be a JSON object.")

@@ -33,6 +33,8 @@ func TestErrorShapes(t *testing.T) {
 			{"wrong method", "DELETE", "/healthz", "", nil, 405, "method_not_allowed"},
 			{"wrong method on login", "GET", "/api/v1/auth/login", "", nil, 405, "method_not_allowed"},
 			{"wrong method on a staff route", "DELETE", "/api/v1/conversations", token, nil, 405, "method_not_allowed"},
+			{"wrong method on a widget route", "POST", "/api/v1/widget/" + s.DemoKey + "/config", "", nil, 405, "method_not_allowed"},
+			{"unknown widget path", "GET", "/api/v1/widget/" + s.DemoKey + "/nope", "", nil, 404, "not_found"},
 			{"malformed JSON on login", "POST", "/api/v1/auth/login", "", `{"email": "a@b.co",`, 400, "bad_json"},
 			{"empty body on login", "POST", "/api/v1/auth/login", "", "", 400, "bad_json"},
 			{"two JSON values", "POST", "/api/v1/auth/login", "", `{} {}`, 400, "bad_json"},
@@ -53,6 +55,31 @@ func TestErrorShapes(t *testing.T) {
 			t.Errorf("conversations %d -> %d after rejected requests", before, after)
 		}
 	})
+}
+
+// TestWidgetPreflight: every widget route answers a CORS preflight (the
+// widget posts JSON with an Idempotency-Key, so browsers preflight), and a
+// preflight from an origin the site does not allow is refused.
+func TestWidgetPreflight(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{Dialect: storetest.Dialects[0], Configure: noLimits})
+	token := s.AdminToken(t)
+	r := s.Do(t, "PATCH", "/api/v1/sites/"+s.DemoSite, token, map[string]any{"allowed_origins": []string{"https://shop.example"}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("patch site: %d %s", r.Status, r.Body)
+	}
+	base := "/api/v1/widget/" + s.DemoKey
+	for _, p := range []string{"/config", "/conversations", "/conversations/x", "/conversations/x/messages", "/conversations/x/rating"} {
+		r := s.Do(t, "OPTIONS", base+p, "", nil, "Origin", "https://shop.example", "Access-Control-Request-Method", "POST")
+		if r.Status != http.StatusNoContent || r.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" ||
+			!strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "POST") {
+			t.Errorf("preflight %s: %d %v", p, r.Status, r.Header)
+		}
+	}
+	r = s.Do(t, "OPTIONS", base+"/conversations", "", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	wantError(t, r, http.StatusForbidden, "origin_not_allowed")
+	if r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("a refused origin got Access-Control-Allow-Origin %q", r.Header.Get("Access-Control-Allow-Origin"))
+	}
 }
 
 // TestBodyLimitWithoutContentLength: a chunked body (no Content-Length)

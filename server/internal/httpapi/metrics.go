@@ -43,6 +43,10 @@ func NewMetrics() *Metrics {
 	}
 	m.Registry.MustRegister(m.requests, m.latency, m.sockets, m.delivered, m.published,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// A vector exposes nothing until a label value is used: start both kinds
+	// at 0 so "no sockets" reads as 0, not as a missing series.
+	m.sockets.WithLabelValues("staff")
+	m.sockets.WithLabelValues("visitor")
 	return m
 }
 

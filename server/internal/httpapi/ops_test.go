@@ -89,9 +89,9 @@ func TestMetrics(t *testing.T) {
 			}
 		}
 		checks := map[string]string{
-			`holler_http_requests_total{method="GET",route="/api/v1/sites/:id",status="404"}`:                     "2",
+			`holler_http_requests_total{method="GET",route="/api/v1/sites/:id",status="404"}`:                       "2",
 			`holler_http_requests_total{method="POST",route="/api/v1/widget/:site_key/conversations",status="201"}`: "1",
-			`holler_websockets_open{kind="staff"}`:                                                               "1",
+			`holler_websockets_open{kind="staff"}`:                                                                  "1",
 		}
 		for series, want := range checks {
 			if got := metricValue(text, series); got != want {

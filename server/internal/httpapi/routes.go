@@ -28,35 +28,49 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/widget.css", a.widgetFile)
 	e.GET("/i18n.js", a.widgetFile)
 
+	// Middleware is attached per route, never to a group: a group with
+	// middleware makes Echo add a catch-all 404 route for its prefix, and
+	// that catch-all beats Echo's 405 for a known path with the wrong
+	// method (a GET on /api/v1/auth/login would answer 401 or 404).
+
 	// Widget API: anonymous visitors on other origins.
-	w := e.Group("/api/v1/widget/:site_key", middleware.BodyLimit(widgetBodyLimit), a.widgetSite)
-	w.OPTIONS("/*", a.preflight)
-	w.GET("/config", a.widgetConfig, a.limitReads)
-	w.POST("/conversations", a.createConversation, a.limitCreate)
-	w.GET("/conversations", a.visitorConversations, a.limitReads, a.visitor)
-	w.GET("/conversations/:id", a.visitorThread, a.limitReads, a.visitor)
-	w.POST("/conversations/:id/messages", a.visitorReply, a.limitMessage, a.visitor)
-	w.POST("/conversations/:id/rating", a.rate, a.limitMessage, a.visitor)
-	w.GET("/ws", a.visitorSocket)
+	widget := []echo.MiddlewareFunc{middleware.BodyLimit(widgetBodyLimit), a.widgetSite}
+	w := e.Group("/api/v1/widget/:site_key")
+	for _, p := range []string{"/config", "/conversations", "/conversations/:id", "/conversations/:id/messages", "/conversations/:id/rating"} {
+		w.OPTIONS(p, a.preflight, widget...)
+	}
+	w.GET("/config", a.widgetConfig, with(widget, a.limitReads)...)
+	w.POST("/conversations", a.createConversation, with(widget, a.limitCreate)...)
+	w.GET("/conversations", a.visitorConversations, with(widget, a.limitReads, a.visitor)...)
+	w.GET("/conversations/:id", a.visitorThread, with(widget, a.limitReads, a.visitor)...)
+	w.POST("/conversations/:id/messages", a.visitorReply, with(widget, a.limitMessage, a.visitor)...)
+	w.POST("/conversations/:id/rating", a.rate, with(widget, a.limitMessage, a.visitor)...)
+	w.GET("/ws", a.visitorSocket, widget...)
 
 	// Staff API.
-	api := e.Group("/api/v1", middleware.BodyLimit(staffBodyLimit))
-	api.POST("/auth/login", a.login)
-	api.POST("/auth/refresh", a.refresh)
-	api.POST("/auth/logout", a.logout)
-	api.GET("/ws", a.staffSocket)
+	open := []echo.MiddlewareFunc{middleware.BodyLimit(staffBodyLimit)}
+	api := e.Group("/api/v1")
+	api.POST("/auth/login", a.login, open...)
+	api.POST("/auth/refresh", a.refresh, open...)
+	api.POST("/auth/logout", a.logout, open...)
+	api.GET("/ws", a.staffSocket, open...)
 
-	staff := api.Group("", a.staffAuth)
-	staff.GET("/me", a.me)
-	staff.GET("/sites", a.listSites)
-	staff.POST("/sites", a.createSite)
-	staff.GET("/sites/:id", a.getSite)
-	staff.PATCH("/sites/:id", a.updateSite)
-	staff.GET("/users", a.listUsers)
-	staff.POST("/users", a.createUser)
-	staff.PATCH("/users/:id", a.updateUser)
-	staff.GET("/conversations", a.listConversations)
-	staff.GET("/conversations/:id", a.getConversation)
-	staff.PATCH("/conversations/:id", a.updateConversation)
-	staff.POST("/conversations/:id/messages", a.staffReply)
+	staff := with(open, a.staffAuth)
+	api.GET("/me", a.me, staff...)
+	api.GET("/sites", a.listSites, staff...)
+	api.POST("/sites", a.createSite, staff...)
+	api.GET("/sites/:id", a.getSite, staff...)
+	api.PATCH("/sites/:id", a.updateSite, staff...)
+	api.GET("/users", a.listUsers, staff...)
+	api.POST("/users", a.createUser, staff...)
+	api.PATCH("/users/:id", a.updateUser, staff...)
+	api.GET("/conversations", a.listConversations, staff...)
+	api.GET("/conversations/:id", a.getConversation, staff...)
+	api.PATCH("/conversations/:id", a.updateConversation, staff...)
+	api.POST("/conversations/:id/messages", a.staffReply, staff...)
+}
+
+// with is base followed by more, in a new slice (base is shared by routes).
+func with(base []echo.MiddlewareFunc, more ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	return append(append(make([]echo.MiddlewareFunc, 0, len(base)+len(more)), base...), more...)
 }
