@@ -129,7 +129,7 @@ func TestStaffReplayWithConcurrentWriters(t *testing.T) {
 		}
 		// Read part of the stream, then cut the connection mid-flight.
 		for got < 15 {
-			f, err := read(t, conn, 10*time.Second)
+			f, err := read(t, conn, 30*time.Second)
 			if err != nil {
 				t.Fatalf("read: %v", err)
 			}
@@ -159,7 +159,7 @@ func TestStaffReplayWithConcurrentWriters(t *testing.T) {
 		}
 		conn = dial(t, s, "/api/v1/ws", admin, cursor, nil)
 		for got < want {
-			f, err := read(t, conn, 10*time.Second)
+			f, err := read(t, conn, 30*time.Second)
 			if err != nil {
 				t.Fatalf("after %d of %d events: %v", got, want, err)
 			}

@@ -108,6 +108,11 @@ func (s *Service) CreateSite(ctx context.Context, actor *model.User, in SiteInpu
 	if err := s.store.CreateSite(ctx, site); err != nil {
 		return nil, err
 	}
+	if s.pub != nil {
+		// The creator's open dashboards subscribe to the new site now; other
+		// admins' sockets pick it up at their next periodic recheck.
+		s.pub.Publish(ctx, model.Notice{UserID: actor.ID})
+	}
 	return site, nil
 }
 
