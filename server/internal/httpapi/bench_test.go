@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -75,6 +74,6 @@ func do(b *testing.B, c *http.Client, method, url, token, body string, want int)
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != want {
-		b.Fatal(fmt.Sprintf("%s %s: %d", method, url, resp.StatusCode))
+		b.Fatalf("%s %s: %d", method, url, resp.StatusCode)
 	}
 }
