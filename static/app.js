@@ -163,6 +163,11 @@ api.onSignedOut((reason) => {
 
 on('signout', (msg) => { signOut(msg); });
 
+// Signed in from another tab while this one shows the sign-in screen.
+api.onSession((s) => {
+  if (!started && s.user && !ui.login.hidden) start(s.user).catch(() => {});
+});
+
 // ---------------------------------------------------------------- start
 
 /** Loads sites and users (the directory the views need). */
@@ -179,6 +184,7 @@ async function loadDirectory() {
 
 /** @param {import('./api.js').User} user */
 async function start(user) {
+  if (started) return;
   started = true;
   state.me = user;
   initUnread(user.id);

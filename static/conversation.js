@@ -1,7 +1,7 @@
 // The conversation view: thread, details, reply box and the actions
 // (status, assignee, kind, tags).
 
-import { h, byId, replace, linkify, timeEl, fullTime, clockTime, describeUA, httpUrl, extLink, toast, ms } from './dom.js';
+import { h, byId, replace, linkify, fullTime, clockTime, describeUA, httpUrl, extLink, toast, ms, store } from './dom.js';
 import { get, post, patch, describeError, ApiError } from './api.js';
 import { state, putConv, customerName, emit, KINDS } from './state.js';
 import { markRead } from './unread.js';
@@ -40,6 +40,8 @@ const el = {
   /** @type {HTMLElement} */ mode: byId('composer-mode'),
 };
 
+const INFO_KEY = 'holler.details';
+
 /** The open conversation. */
 const cur = {
   id: '',
@@ -72,10 +74,12 @@ export function initConversation(opts) {
     update({ assignee_id: v || null }, 'Assigned to ' + (el.assignee.selectedOptions[0]?.textContent || 'nobody') + '.');
   });
   el.kind.addEventListener('change', () => update({ kind: el.kind.value }));
+  // Details show by default except on phones; the choice sticks.
+  setInfo(store.get(INFO_KEY, !window.matchMedia('(max-width: 720px)').matches));
   el.infoToggle.addEventListener('click', () => {
     const show = !el.conv.classList.contains('show-info');
-    el.conv.classList.toggle('show-info', show);
-    el.infoToggle.setAttribute('aria-expanded', String(show));
+    setInfo(show);
+    store.set(INFO_KEY, show);
   });
 
   el.internal.addEventListener('change', () => {
@@ -130,6 +134,13 @@ export function initConversation(opts) {
   window.addEventListener('focus', maybeMarkRead);
 }
 
+/** @param {boolean} show */
+function setInfo(show) {
+  el.conv.classList.toggle('show-info', show);
+  el.infoToggle.setAttribute('aria-expanded', String(show));
+  el.infoToggle.textContent = show ? 'Hide details' : 'Details';
+}
+
 /** @returns {Conversation | undefined} */
 function conv() {
   return state.convs.get(cur.id);
@@ -152,8 +163,6 @@ export async function openConversation(id) {
   state.openId = id;
   el.empty.hidden = true;
   el.conv.hidden = false;
-  el.conv.classList.remove('show-info');
-  el.infoToggle.setAttribute('aria-expanded', 'false');
   el.typing.hidden = true;
   el.thread.replaceChildren();
   el.threadStatus.textContent = 'Loading…';
@@ -316,7 +325,7 @@ function renderDetails(c) {
       ' ' + n + '/5',
       c.rating_comment ? h('blockquote', null, c.rating_comment) : null)]);
   }
-  replace(el.details, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+  replace(el.details, rows.map(([k, v]) => h('div', { class: 'detail' }, h('dt', null, k), h('dd', null, v))));
 }
 
 /** @param {string} iso */

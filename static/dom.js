@@ -2,7 +2,7 @@
 // element is made with createElement and every piece of data goes in as text.
 
 /**
- * @typedef {string | number | Node | null | undefined | false | Child[]} Child
+ * @typedef {string | number | Node | null | undefined | false | any[]} Child
  */
 
 /**

@@ -24,6 +24,8 @@ const items = new Map();
 /** @type {Map<string, number>} typing-until per conversation */
 const typing = new Map();
 let nextCursor = '';
+/** Conversations that changed live while a page was loading. @type {Set<string>} */
+const liveDuringLoad = new Set();
 let loadSeq = 0;
 let loading = false;
 let lastOrder = '';
@@ -147,6 +149,7 @@ function query() {
 export async function reloadInbox() {
   const seq = ++loadSeq;
   loading = true;
+  liveDuringLoad.clear();
   setStatus('Loading…');
   el.more.hidden = true;
   try {
@@ -154,6 +157,15 @@ export async function reloadInbox() {
     if (seq !== loadSeq) return page.events_cursor || '';
     listed.clear();
     for (const c of page.conversations || []) listed.add(putConv(c).id);
+    // A change that arrived while the page was on its way may be missing
+    // from it: keep what belongs at the top.
+    const list = page.conversations || [];
+    const oldest = list.length ? state.convs.get(list[list.length - 1].id) : null;
+    for (const id of liveDuringLoad) {
+      const c = state.convs.get(id);
+      if (c && matches(c, true) && (!page.next_cursor || !oldest || byActivity(c, oldest) <= 0)) listed.add(id);
+    }
+    liveDuringLoad.clear();
     if (state.openId && state.convs.has(state.openId) && matches(/** @type {Conversation} */ (state.convs.get(state.openId)), true)) {
       listed.add(state.openId);
     }
@@ -232,6 +244,7 @@ function matches(c, withQuery) {
  * @param {Conversation} c
  */
 export function upsertConv(c) {
+  if (loading) liveDuringLoad.add(c.id);
   if (listed.has(c.id)) {
     if (!matches(c, false) && c.id !== state.openId) listed.delete(c.id);
   } else if (matches(c, true)) {

@@ -23,7 +23,7 @@ function unlock() {
 for (const ev of ['pointerdown', 'keydown']) window.addEventListener(ev, unlock, { capture: true, passive: true });
 
 export function soundOn() {
-  return store.get(SOUND_KEY, true) !== false;
+  return store.get(SOUND_KEY, /** @type {boolean} */ (true)) !== false;
 }
 
 /** @param {boolean} on */

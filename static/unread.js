@@ -31,22 +31,39 @@ export function initUnread(userId) {
   if (typeof marks !== 'object' || marks === null) marks = {};
 }
 
+// Write pending marks before the page goes away.
+window.addEventListener('pagehide', () => {
+  if (saveTimer !== undefined) save();
+});
+
 window.addEventListener('storage', (e) => {
   if (!key || e.key !== key) return;
   marks = store.get(key, {}) || {};
   changed(false);
 });
 
-/** @param {boolean} persist */
+let notifying = false;
+
+/**
+ * Saves soon and tells the listeners once per burst of changes.
+ * @param {boolean} persist
+ */
 function changed(persist = true) {
   if (persist) {
     clearTimeout(saveTimer);
     saveTimer = window.setTimeout(save, 200);
   }
-  for (const fn of listeners) fn();
+  if (notifying) return;
+  notifying = true;
+  queueMicrotask(() => {
+    notifying = false;
+    for (const fn of listeners) fn();
+  });
 }
 
 function save() {
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
   const ids = Object.keys(marks);
   if (ids.length > MAX_MARKS) {
     ids.sort((a, b) => marks[a].u - marks[b].u);

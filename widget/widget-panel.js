@@ -1,6 +1,5 @@
-// Holler panel, imported by widget.js on demand. ES2020 module, no build step.
-// localStorage holler:{site}:token|cursor|draft|draft:{conv}|outbox|active
-// Strings; {x} is filled in. Every language has every key.
+// Holler panel (ES2020 module), imported by widget.js on demand.
+// Storage: holler:{site}:token|cursor|draft|draft:{conv}|outbox|active
 /** @type {Record<string, Record<string, any>>} */
 export const strings = {
   en: {
@@ -36,7 +35,7 @@ export const strings = {
     rs: 'Send rating',
     rated: 'Thanks for your rating!',
     yours: 'Your conversations',
-    unread: '{n} new replies',
+    unread: 'New replies: {n}',
   },
   de: {
     on: 'Wir antworten meist in wenigen Minuten',
@@ -71,7 +70,7 @@ export const strings = {
     rs: 'Bewertung senden',
     rated: 'Danke für Ihre Bewertung!',
     yours: 'Ihre Anfragen',
-    unread: '{n} neue Antworten',
+    unread: 'Neue Antworten: {n}',
   },
   fr: {
     on: 'Nous répondons en quelques minutes',
@@ -106,7 +105,7 @@ export const strings = {
     rs: 'Envoyer la note',
     rated: 'Merci pour votre note !',
     yours: 'Vos conversations',
-    unread: '{n} nouvelles réponses',
+    unread: 'Nouvelles réponses : {n}',
   },
   es: {
     on: 'Solemos responder en minutos',
@@ -141,7 +140,7 @@ export const strings = {
     rs: 'Enviar valoración',
     rated: '¡Gracias por tu valoración!',
     yours: 'Tus conversaciones',
-    unread: '{n} respuestas nuevas',
+    unread: 'Respuestas nuevas: {n}',
   },
 };
 
@@ -194,6 +193,7 @@ export function mount(ctx) {
   const kinds = KINDS.filter(k => !(site.kinds || []).length || site.kinds.includes(k));
 
   const dr = lj('draft') || {};
+  if ((lj('outbox') || []).some(j => j.body.message == dr.message)) dr.message = ''; // already in the outbox
   const errEl = {};
   const field = (name, el) => {
     const id = el.id = 'holler-' + name;
@@ -214,13 +214,12 @@ export function mount(ctx) {
     onsubmit: e => { e.preventDefault(); submitNew(); },
     oninput: e => { saveDraft(); setErr(e.target.name); },
   },
-  h('div', { class: 'scroll' },
+  h('div', { class: 'scroll' }, past,
     h('fieldset', { class: 'kinds', hidden: kinds.length < 2 }, h('legend', {}, t('what')),
       kinds.map(k => h('label', { class: 'kind' }, h('input', { type: 'radio', name: 'kind', value: k, checked: k == (kinds.includes(dr.kind) ? dr.kind : kinds[0]) }), h('span', {}, S.k[k])))),
     field('message', msgEl),
     h('div', { class: 'row' }, field('name', nameEl), field('email', emailEl)),
-    h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', {}, 'Website', hp)),
-    past),
+    h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', {}, 'Website', hp))),
   h('div', { class: 'foot' }, fErr, sendBtn));
   const vals = () => ({ kind: form.kind.value || kinds[0], message: msgEl.value, name: nameEl.value, email: emailEl.value });
   const saveDraft = () => { const v = vals(); sv('draft', (v.message || v.name || v.email) && v); };
@@ -240,7 +239,7 @@ export function mount(ctx) {
   const refBox = h('p', { class: 'ref' }, t('ref') + ' ', ref);
   const status = h('p', { class: 'status' });
   const thread = h('ol', { class: 'thread' });
-  const typing = h('p', { class: 'typing', hidden: true }, '•••');
+  const typing = h('p', { class: 'typing', hidden: true, 'aria-hidden': 'true' }, '•••');
   const stars = [1, 2, 3, 4, 5].map(n => h('button', { type: 'button', class: 'star', 'data-score': n, 'aria-label': t('star', { n }), onclick: () => { score = n; paint(); } }, '★'));
   const paint = () => stars.forEach((b, i) => { b.classList.toggle('on', i < score); b.setAttribute('aria-pressed', i + 1 == score); });
   const rText = h('textarea', { id: 'holler-rc', class: 'rate-comment', rows: 2, maxlength: 2000 });
@@ -282,7 +281,7 @@ export function mount(ctx) {
   form, chat, live);
   root.append(panel);
 
-  // The launcher gets a chevron (shown while open) and an unread badge.
+  // Launcher: a chevron while open, an unread badge.
   const chev = icon('M6 9l6 6 6-6'), bdg = h('span', { class: 'badge', 'aria-hidden': 'true' });
   chev.classList.add('i2');
   btn.append(chev, bdg);
@@ -303,7 +302,7 @@ export function mount(ctx) {
     if (key) hd['Idempotency-Key'] = key;
     if (token) hd.Authorization = 'Bearer ' + token;
     try {
-      const r = await fetch(api + path, { method: body ? 'POST' : 'GET', headers: hd, body: body && JSON.stringify(body), signal: ac.signal });
+      const r = await fetch(api + path, { method: body ? 'POST' : 'GET', headers: hd, body: body && JSON.stringify(body), signal: ac.signal, credentials: 'omit' });
       const ra = r.headers.get('Retry-After');
       return { ok: r.ok, s: r.status, d: await r.json().catch(() => ({})), ra: ra && (+ra || (Date.parse(ra) - now()) / 1e3) };
     } catch {
@@ -313,7 +312,7 @@ export function mount(ctx) {
     }
   };
   const errText = (r, e = r.d.error || {}) => !r.s ? t('queued') : r.s == 429 ? t('rate', { s: Math.ceil(r.ra || 10) }) : r.s > 499 ? t('server')
-    : r.s == 413 ? t('long') : t('err') + (e.message ? ' (' + e.message + ')' : '');
+    : t('err') + (e.message ? ' (' + e.message + ')' : '');
   const dropToken = () => {
     ['token', 'cursor', 'active'].map(k => sv(k));
     token = null;
@@ -321,7 +320,7 @@ export function mount(ctx) {
     ws && ws.close();
   };
 
-  // Outbox: every send goes through it and is retried with the same Idempotency-Key.
+  // Outbox: sends are retried with their Idempotency-Key.
   /** @returns {Job[]} */
   const box = () => lj('outbox') || [];
   const saveBox = b => sv('outbox', b.length && b);
@@ -347,6 +346,11 @@ export function mount(ctx) {
   };
   /** @param {Job} j */
   const attempt = async j => {
+    if (j.c && j.n) {
+      // An earlier try may have reached the server although its answer was lost.
+      await fetchThread(j.c);
+      if ((msgs.get(j.c) || []).some(m => m.author_kind == 'visitor' && m.body == j.body.body && Date.parse(m.created_at) > j.at - 5e3)) return drop(j.k), refresh();
+    }
     inflight = j.k;
     refresh();
     const r = await req(j.c ? '/conversations/' + enc(j.c) + '/messages' : '/conversations', j.body, j.k);
@@ -354,12 +358,12 @@ export function mount(ctx) {
     if (r.ok) {
       drop(j.k);
       sent(j, r.d);
-    } else if (r.s == 401 && !j.c && token) dropToken(); // retry as a new visitor
+    } else if (r.s == 401 && !j.c && token) dropToken();
     else if (!r.s || r.s == 408 || r.s == 409 || r.s == 429 || r.s > 499) {
       const n = j.n + 1, wait = r.s == 429 ? Math.max(1, r.ra || 10) * 1e3 : Math.min(6e4, 1e3 * 2 ** n) * (0.5 + Math.random());
       saveBox(box().map(x => x.k == j.k ? { ...x, n, next: now() + wait, e: r.s == 429 ? 'rate' : r.s ? 'server' : 'queued', ra: Math.ceil(wait / 1e3) } : x));
       if (j.k == formJob) {
-        // The text lives in the outbox now: show it queued in its own view.
+        // Queued: show it in its own view.
         busy(false);
         msgEl.value = '';
         saveDraft();
@@ -379,7 +383,7 @@ export function mount(ctx) {
     if (x.visitor_token) sv('token', token = x.visitor_token);
     putConv(c);
     addMsg(c.id, x.message);
-    if ((lj('draft') || {}).message == j.body.message) {
+    if (j.k == formJob || (lj('draft') || {}).message == j.body.message) {
       msgEl.value = '';
       saveDraft();
     }
@@ -424,11 +428,7 @@ export function mount(ctx) {
       c.preview = m.body.slice(0, 140);
       c.last_message_at = m.created_at;
     }
-    if (m.author_kind == 'visitor') {
-      // A queued send that reached the server although its answer was lost.
-      const j = box().find(j => j.c == cid && j.n && j.k != inflight && j.body.body == m.body && Date.parse(m.created_at) > j.at - 12e4);
-      j && drop(j.k);
-    } else if (fresh && m.author_kind == 'staff') {
+    if (fresh && m.author_kind == 'staff') {
       emit('message', m);
       typing.hidden = true;
       if (!isOpen || cur != cid) unread.add(cid);
@@ -479,14 +479,15 @@ export function mount(ctx) {
       ...box().filter(j => !j.c && j.k != formJob).map(j => localConv('local:' + j.k)),
       ...[...convs.values()].sort((a, b) => Date.parse(b.last_message_at) - Date.parse(a.last_message_at)),
     ];
+    const f = list.contains(root.activeElement) && root.activeElement.dataset.id;
     past.hidden = !all.length;
     list.replaceChildren(...all.map(c => h('li', {}, h('button', {
       type: 'button', class: 'conv', 'data-id': c.id, 'data-status': stOf(c), 'data-unread': unread.has(c.id), onclick: () => openConv(c.id),
     },
     h('span', { class: 'conv-top' }, h('strong', { class: 'conv-ref' }, c.ref || '…'), h('span', { class: 'conv-kind' }, S.ks[c.kind] || c.kind),
       h('span', { class: 'chip' }, t(c.local ? 'q' : stOf(c)))),
-    h('span', { class: 'conv-prev' }, c.preview),
-    unread.has(c.id) && h('span', { class: 'sr' }, t('unread', { n: '' }))))));
+    h('span', { class: 'conv-prev' }, c.preview)))));
+    f && [...list.querySelectorAll('button')].find(b => b.dataset.id == f)?.focus(); // keep focus across re-renders
     token && sv('active', [...convs.values()].some(c => c.status != 'resolved') && '1');
   };
   const refresh = () => { renderList(); cur && renderConv(); };
@@ -497,7 +498,7 @@ export function mount(ctx) {
     greet.hidden = inChat || !site.greeting;
   };
   const focusView = () => {
-    isOpen && (cur ? composer.hidden || touch ? back : reply : kinds.length > 1 ? form.querySelector(':checked') : msgEl).focus();
+    isOpen && (cur ? composer.hidden || touch ? back : reply : list.querySelector('button') || (kinds.length > 1 ? form.querySelector(':checked') : msgEl)).focus();
   };
   const home = () => {
     cur = '';
@@ -534,6 +535,8 @@ export function mount(ctx) {
     const r = token && await req('/conversations');
     if (!r) return;
     r.ok ? r.d.conversations.forEach(putConv) : r.s == 401 && dropToken();
+    // A first cursor, if the server gives one.
+    ls('cursor') || sv('cursor', r.d.events_cursor);
     refresh();
   };
 
@@ -577,7 +580,7 @@ export function mount(ctx) {
     refresh();
   };
 
-  // Live updates; reconnects with backoff and ?cursor= so nothing is missed.
+  // Live updates, resumed with ?cursor=.
   const connect = () => {
     if (ws || !token || !(opened || ls('active'))) return;
     const u = new URL(api + '/ws'), c = ls('cursor');
@@ -608,7 +611,7 @@ export function mount(ctx) {
     };
     s.onclose = () => {
       if (ws == s) ws = null;
-      // A cursor the server refuses would fail forever: forget it after 3 failed tries.
+      // Forget a refused cursor.
       if (!ok && ++fails > 2) sv('cursor');
       token && setTimeout(connect, Math.min(3e4, 1e3 * 2 ** tries++) * (0.5 + Math.random()));
     };
@@ -620,7 +623,7 @@ export function mount(ctx) {
     tries = 0;
     connect();
   });
-  // Phones: follow the visual viewport so the composer stays above the keyboard.
+  // Phones: keep the composer above the keyboard.
   const vv = window.visualViewport;
   const fit = () => {
     if (vv && isOpen) {
