@@ -26,7 +26,6 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/widget.js", a.widgetFile)
 	e.GET("/widget-panel.js", a.widgetFile)
 	e.GET("/widget.css", a.widgetFile)
-	e.GET("/i18n.js", a.widgetFile)
 
 	// Middleware is attached per route, never to a group: a group with
 	// middleware makes Echo add a catch-all 404 route for its prefix, and

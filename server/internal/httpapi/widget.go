@@ -106,11 +106,11 @@ func (a *API) createConversation(c echo.Context) error {
 }
 
 func (a *API) visitorConversations(c echo.Context) error {
-	list, err := a.Service.VisitorConversations(c.Request().Context(), visitorOf(c))
+	page, err := a.Service.VisitorConversations(c.Request().Context(), visitorOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"conversations": list})
+	return c.JSON(http.StatusOK, page)
 }
 
 func (a *API) visitorThread(c echo.Context) error {
@@ -126,7 +126,7 @@ func (a *API) visitorReply(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	m, err := a.Service.VisitorReply(c.Request().Context(), visitorOf(c), c.Param("id"), in)
+	m, err := a.Service.VisitorReply(c.Request().Context(), visitorOf(c), c.Param("id"), in, c.Request().Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}

@@ -332,3 +332,43 @@ func TestInboxPaginationAndSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotentVisitorReply: a retried reply with the same key posts once;
+// the visitor's list carries an events cursor for the widget's socket.
+func TestIdempotentVisitorReply(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d string) {
+		s := testserver.Start(t, testserver.Options{Dialect: d, Configure: noRateLimit})
+		base := "/api/v1/widget/" + s.DemoKey
+		var c created
+		s.Do(t, "POST", base+"/conversations", "", map[string]string{"kind": "question", "message": "hello"}).JSON(t, &c)
+		path := base + "/conversations/" + c.Conversation.ID + "/messages"
+		var ids []string
+		for i := 0; i < 3; i++ {
+			r := s.Do(t, "POST", path, c.VisitorToken, map[string]string{"body": "still there?"}, "Idempotency-Key", "reply-1")
+			if r.Status != http.StatusCreated {
+				t.Fatalf("reply %d: %d %s", i, r.Status, r.Body)
+			}
+			var m struct{ Message struct{ ID string } }
+			r.JSON(t, &m)
+			ids = append(ids, m.Message.ID)
+		}
+		if ids[0] != ids[1] || ids[1] != ids[2] {
+			t.Fatalf("retries made different messages: %v", ids)
+		}
+		if r := s.Do(t, "POST", path, c.VisitorToken, map[string]string{"body": "other"}, "Idempotency-Key", "reply-1"); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("key reuse: %d", r.Status)
+		}
+		var thread struct{ Messages []map[string]any }
+		s.Do(t, "GET", base+"/conversations/"+c.Conversation.ID, c.VisitorToken, nil).JSON(t, &thread)
+		if len(thread.Messages) != 2 {
+			t.Fatalf("%d messages, want 2", len(thread.Messages))
+		}
+		var list struct {
+			EventsCursor string `json:"events_cursor"`
+		}
+		s.Do(t, "GET", base+"/conversations", c.VisitorToken, nil).JSON(t, &list)
+		if list.EventsCursor == "" {
+			t.Fatal("no events_cursor in the visitor's list")
+		}
+	})
+}

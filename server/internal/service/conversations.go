@@ -2,9 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -83,23 +80,12 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 		req.UserAgent = req.UserAgent[:512]
 	}
 
-	var hash string
-	if req.IdempotencyKey != "" {
-		body, _ := json.Marshal(in)
-		sum := sha256.Sum256(append([]byte(req.Token+"\x00"), body...))
-		hash = hex.EncodeToString(sum[:])
-		if prior, err := s.replay(ctx, site.ID, req.IdempotencyKey, hash); prior != nil || err != nil {
-			return prior, err
-		}
-	}
-
-	var out *CreatedConversation
-	var events []model.Event
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
+	k := newIdemKey(site.ID, req.IdempotencyKey, "create", req.Token, in)
+	return idempotent(ctx, s, k, 201, func(tx *store.Store) (*CreatedConversation, []model.Event, error) {
 		now := s.now()
 		visitor, err := s.visitorForCreate(ctx, tx, site, req.Token)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		visitor.LastSeenAt = now
 		if in.Email != "" {
@@ -110,78 +96,38 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 		}
 		if visitor.CreatedAt.IsZero() {
 			visitor.CreatedAt = now
-			if err := tx.CreateVisitor(ctx, visitor); err != nil {
-				return err
-			}
-		} else if err := tx.SaveVisitor(ctx, visitor); err != nil {
-			return err
+			err = tx.CreateVisitor(ctx, visitor)
+		} else {
+			err = tx.SaveVisitor(ctx, visitor)
+		}
+		if err != nil {
+			return nil, nil, err
 		}
 		conv := &model.Conversation{SiteID: site.ID, VisitorID: visitor.ID, Kind: in.Kind, Status: model.StatusOpen,
 			PageURL: in.PageURL, UserAgent: req.UserAgent, Email: visitor.Email, Name: visitor.Name,
 			Preview: preview(in.Message), CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
 		if err := tx.CreateConversation(ctx, conv); err != nil {
-			return err
+			return nil, nil, err
 		}
 		msg := &model.Message{ConversationID: conv.ID, SiteID: site.ID, AuthorKind: model.AuthorVisitor,
 			AuthorID: visitor.ID, AuthorName: visitor.Name, Body: in.Message, CreatedAt: now}
 		if err := tx.CreateMessage(ctx, msg); err != nil {
-			return err
+			return nil, nil, err
 		}
 		ev := model.Event{SiteID: site.ID, Type: model.EventConversationCreated, ConversationID: conv.ID,
 			VisitorID: visitor.ID, CreatedAt: now}
 		if err := tx.AppendEvent(ctx, &ev,
 			map[string]any{"conversation": conv, "message": msg},
 			map[string]any{"conversation": conv.ForVisitor(), "message": msg.ForVisitor()}); err != nil {
-			return err
+			return nil, nil, err
 		}
-		events = append(events, ev)
 		token, err := s.signer.Visitor(site.ID, visitor.ID)
 		if err != nil {
-			return fmt.Errorf("sign visitor token: %w", err)
+			return nil, nil, fmt.Errorf("sign visitor token: %w", err)
 		}
-		out = &CreatedConversation{Conversation: conv.ForVisitor(), Message: msg.ForVisitor(), VisitorToken: token}
-		if req.IdempotencyKey != "" {
-			raw, err := json.Marshal(out)
-			if err != nil {
-				return err
-			}
-			return tx.InsertIdempotencyKey(ctx, &model.IdempotencyKey{SiteID: site.ID, Key: req.IdempotencyKey,
-				RequestHash: hash, StatusCode: 201, Response: string(raw), CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)})
-		}
-		return nil
+		out := &CreatedConversation{Conversation: conv.ForVisitor(), Message: msg.ForVisitor(), VisitorToken: token}
+		return out, []model.Event{ev}, nil
 	})
-	if errors.Is(err, model.ErrConflict) && req.IdempotencyKey != "" {
-		// A retry raced the original and lost: answer what the original did.
-		if prior, perr := s.replay(ctx, site.ID, req.IdempotencyKey, hash); prior != nil || perr != nil {
-			return prior, perr
-		}
-		return nil, model.ErrIdempotencyBusy
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.publish(ctx, events)
-	return out, nil
-}
-
-// replay returns the stored answer for an idempotency key, nil when the key
-// is unknown, or ErrIdempotencyReuse when it came with another request.
-func (s *Service) replay(ctx context.Context, siteID, key, hash string) (*CreatedConversation, error) {
-	k, err := s.store.IdempotencyKeyByKey(ctx, siteID, key, s.now())
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if k.RequestHash != hash {
-		return nil, model.ErrIdempotencyReuse
-	}
-	var out CreatedConversation
-	if err := json.Unmarshal([]byte(k.Response), &out); err != nil {
-		return nil, fmt.Errorf("stored idempotent response: %w", err)
-	}
-	return &out, nil
 }
 
 // visitorForCreate returns the visitor behind a valid token of this site,
@@ -216,8 +162,19 @@ func (s *Service) Visitor(ctx context.Context, site *model.Site, token string) (
 	return v, err
 }
 
+// VisitorPage is a visitor's conversation list. EventsCursor is the event
+// stream position taken before the list was read, for the widget's socket.
+type VisitorPage struct {
+	Conversations []model.Conversation `json:"conversations"`
+	EventsCursor  string               `json:"events_cursor"`
+}
+
 // VisitorConversations lists a visitor's conversations.
-func (s *Service) VisitorConversations(ctx context.Context, v *model.Visitor) ([]model.Conversation, error) {
+func (s *Service) VisitorConversations(ctx context.Context, v *model.Visitor) (*VisitorPage, error) {
+	site, err := s.store.SiteByID(ctx, v.SiteID)
+	if err != nil {
+		return nil, err
+	}
 	list, err := s.store.VisitorConversations(ctx, v.SiteID, v.ID)
 	if err != nil {
 		return nil, err
@@ -225,7 +182,7 @@ func (s *Service) VisitorConversations(ctx context.Context, v *model.Visitor) ([
 	for i := range list {
 		list[i] = list[i].ForVisitor()
 	}
-	return list, nil
+	return &VisitorPage{Conversations: list, EventsCursor: model.Cursor{v.SiteID: site.EventSeq}.Encode()}, nil
 }
 
 // VisitorThread returns one of the visitor's conversations without notes.

@@ -26,64 +26,62 @@ type author struct {
 
 // addMessage appends a message under the conversation's row lock and writes
 // its events in the same transaction; it publishes after commit.
-func (s *Service) addMessage(ctx context.Context, convID string, a author, in MessageInput) (*model.Message, error) {
+func (s *Service) addMessage(ctx context.Context, convID string, a author, in MessageInput, k idemKey) (*model.Message, error) {
 	var v model.Validator
 	in.Body = checkText(&v, "body", in.Body, model.MaxMessageLen, true)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var msg *model.Message
+	return idempotent(ctx, s, k, 201, func(tx *store.Store) (*model.Message, []model.Event, error) {
+		return s.appendMessage(ctx, tx, convID, a, in)
+	})
+}
+
+func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID string, a author, in MessageInput) (*model.Message, []model.Event, error) {
 	var events []model.Event
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		c, err := tx.LockConversation(ctx, convID)
+	c, err := tx.LockConversation(ctx, convID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.allow(c) {
+		return nil, nil, model.ErrNotFound
+	}
+	now := s.now()
+	msg := &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
+		AuthorName: a.name, Body: in.Body, Internal: in.Internal, CreatedAt: now}
+	if err := tx.CreateMessage(ctx, msg); err != nil {
+		return nil, nil, err
+	}
+	ev := model.Event{SiteID: c.SiteID, Type: model.EventMessageCreated, ConversationID: c.ID,
+		VisitorID: c.VisitorID, Internal: in.Internal, CreatedAt: now}
+	if err := tx.AppendEvent(ctx, &ev, map[string]any{"message": msg}, map[string]any{"message": msg.ForVisitor()}); err != nil {
+		return nil, nil, err
+	}
+	events = append(events, ev)
+	if in.Internal {
+		return msg, events, nil
+	}
+	// A visitor writing again reopens the conversation; a staff reply
+	// marks it answered.
+	changed := false
+	if a.kind == model.AuthorVisitor && c.Status != model.StatusOpen {
+		c.Status, changed = model.StatusOpen, true
+	}
+	if a.kind == model.AuthorStaff && !c.StaffReplied {
+		c.StaffReplied, changed = true, true
+	}
+	c.LastMessageAt, c.UpdatedAt, c.Preview = now, now, preview(in.Body)
+	if err := tx.SaveConversation(ctx, c); err != nil {
+		return nil, nil, err
+	}
+	if changed {
+		ev, err := s.conversationUpdated(ctx, tx, c)
 		if err != nil {
-			return err
-		}
-		if !a.allow(c) {
-			return model.ErrNotFound
-		}
-		now := s.now()
-		msg = &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
-			AuthorName: a.name, Body: in.Body, Internal: in.Internal, CreatedAt: now}
-		if err := tx.CreateMessage(ctx, msg); err != nil {
-			return err
-		}
-		ev := model.Event{SiteID: c.SiteID, Type: model.EventMessageCreated, ConversationID: c.ID,
-			VisitorID: c.VisitorID, Internal: in.Internal, CreatedAt: now}
-		if err := tx.AppendEvent(ctx, &ev, map[string]any{"message": msg}, map[string]any{"message": msg.ForVisitor()}); err != nil {
-			return err
+			return nil, nil, err
 		}
 		events = append(events, ev)
-		if in.Internal {
-			return nil
-		}
-		// A visitor writing again reopens the conversation; a staff reply
-		// marks it answered.
-		changed := false
-		if a.kind == model.AuthorVisitor && c.Status != model.StatusOpen {
-			c.Status, changed = model.StatusOpen, true
-		}
-		if a.kind == model.AuthorStaff && !c.StaffReplied {
-			c.StaffReplied, changed = true, true
-		}
-		c.LastMessageAt, c.UpdatedAt, c.Preview = now, now, preview(in.Body)
-		if err := tx.SaveConversation(ctx, c); err != nil {
-			return err
-		}
-		if changed {
-			ev, err := s.conversationUpdated(ctx, tx, c)
-			if err != nil {
-				return err
-			}
-			events = append(events, ev)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	s.publish(ctx, events)
-	return msg, nil
+	return msg, events, nil
 }
 
 func (s *Service) conversationUpdated(ctx context.Context, tx *store.Store, c *model.Conversation) (model.Event, error) {
@@ -94,10 +92,15 @@ func (s *Service) conversationUpdated(ctx context.Context, tx *store.Store, c *m
 }
 
 // VisitorReply adds a visitor's message to one of their conversations.
-func (s *Service) VisitorReply(ctx context.Context, v *model.Visitor, convID string, in MessageInput) (*model.Message, error) {
+// With an Idempotency-Key a retried send never posts the message twice.
+func (s *Service) VisitorReply(ctx context.Context, v *model.Visitor, convID string, in MessageInput, idempotencyKey string) (*model.Message, error) {
 	in.Internal = false
+	if len(idempotencyKey) > 200 {
+		return nil, &model.ValidationError{Fields: map[string]string{"idempotency_key": "is too long (at most 200 characters)"}}
+	}
+	k := newIdemKey(v.SiteID, idempotencyKey, "reply", v.ID, convID, in.Body)
 	m, err := s.addMessage(ctx, convID, author{kind: model.AuthorVisitor, id: v.ID, name: v.Name,
-		allow: func(c *model.Conversation) bool { return c.SiteID == v.SiteID && c.VisitorID == v.ID }}, in)
+		allow: func(c *model.Conversation) bool { return c.SiteID == v.SiteID && c.VisitorID == v.ID }}, in, k)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +115,7 @@ func (s *Service) StaffReply(ctx context.Context, actor *model.User, convID stri
 		name = strings.SplitN(actor.Email, "@", 2)[0]
 	}
 	return s.addMessage(ctx, convID, author{kind: model.AuthorStaff, id: actor.ID, name: name,
-		allow: func(c *model.Conversation) bool { return canSee(actor, c.SiteID) }}, in)
+		allow: func(c *model.Conversation) bool { return canSee(actor, c.SiteID) }}, in, idemKey{})
 }
 
 // RatingInput is the visitor's verdict on the help they got.
