@@ -85,7 +85,11 @@ func (s *Service) typing(ctx context.Context, c *model.Conversation, fromStaff b
 	if s.pub == nil {
 		return
 	}
-	data, _ := json.Marshal(map[string]any{"from_staff": fromStaff, "author_id": who})
+	payload := map[string]any{"from_staff": fromStaff}
+	if !fromStaff {
+		payload["visitor_id"] = who // staff see who types; visitors never see staff IDs
+	}
+	data, _ := json.Marshal(payload)
 	s.pub.Publish(ctx, model.Notice{SiteID: c.SiteID, Ephemeral: &model.Ephemeral{Type: model.EventTyping,
 		ConversationID: c.ID, VisitorID: c.VisitorID, FromStaff: fromStaff, Data: data, At: s.now()}})
 }

@@ -155,12 +155,24 @@ type UserInput struct {
 	Disabled *bool     `json:"disabled"`
 }
 
-// Users lists staff; admins see everyone, agents see themselves.
+// Users lists staff. Admins see everyone; an agent sees the colleagues who
+// share one of their sites (and the admins), so they can assign work to them.
 func (s *Service) Users(ctx context.Context, actor *model.User) ([]model.User, error) {
-	if !actor.IsAdmin() {
-		return []model.User{*actor}, nil
+	all, err := s.store.ListUsers(ctx)
+	if err != nil || actor.IsAdmin() {
+		return all, err
 	}
-	return s.store.ListUsers(ctx)
+	out := []model.User{}
+	for _, u := range all {
+		shared := u.ID == actor.ID || u.IsAdmin()
+		for _, id := range u.SiteIDs {
+			shared = shared || contains(actor.SiteIDs, id)
+		}
+		if shared {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating bool) (*model.Validator, error) {
