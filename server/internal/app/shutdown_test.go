@@ -3,7 +3,6 @@ package app_test
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,8 +20,7 @@ func TestGracefulStopClosesSockets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d string) {
 		s := testserver.Start(t, testserver.Options{Dialect: d})
 		token := s.AdminToken(t)
-		dialer := websocket.Dialer{Subprotocols: []string{"holler.v1", "bearer." + token}, HandshakeTimeout: 5 * time.Second}
-		conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/api/v1/ws", nil)
+		conn, _, err := s.DialSocket("/api/v1/ws", token, "", nil)
 		if err != nil {
 			t.Fatalf("dial: %v", err)
 		}

@@ -97,8 +97,7 @@ func TestRevokedRightsEndSessionsAndSockets(t *testing.T) {
 			"site_ids": []string{s.DemoSite}}).JSON(t, &u)
 		agent := s.Login(t, "kim@example.com", "kim's password!")
 
-		dialer := websocket.Dialer{Subprotocols: []string{"holler.v1", "bearer." + agent}}
-		conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/api/v1/ws", nil)
+		conn, _, err := s.DialSocket("/api/v1/ws", agent, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

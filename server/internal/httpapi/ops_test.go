@@ -136,7 +136,7 @@ func metricValue(text, series string) string {
 // dialStaff opens the staff socket the way the dashboard does.
 func dialStaff(t *testing.T, s *testserver.Server, token string, header http.Header) *websocket.Conn {
 	t.Helper()
-	conn, resp, err := staffDialer(token).Dial(wsURL(s, "/api/v1/ws"), header)
+	conn, resp, err := s.DialSocket("/api/v1/ws", token, "", header)
 	if err != nil {
 		status := 0
 		if resp != nil {
@@ -145,16 +145,4 @@ func dialStaff(t *testing.T, s *testserver.Server, token string, header http.Hea
 		t.Fatalf("dial staff socket: %v (status %d)", err, status)
 	}
 	return conn
-}
-
-func staffDialer(token string) *websocket.Dialer {
-	protos := []string{"holler.v1"}
-	if token != "" {
-		protos = append(protos, "bearer."+token)
-	}
-	return &websocket.Dialer{Subprotocols: protos, HandshakeTimeout: 5 * time.Second}
-}
-
-func wsURL(s *testserver.Server, path string) string {
-	return "ws" + strings.TrimPrefix(s.URL, "http") + path
 }

@@ -94,13 +94,7 @@ func (a *API) staffSocket(c echo.Context) error {
 			}
 			return ids, true, nil
 		}},
-		OnFrame: func(f realtime.ClientFrame) {
-			if f.Type == model.EventTyping && f.ConversationID != "" {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = a.Service.StaffTyping(ctx, u, f.ConversationID)
-			}
-		},
+		OnFrame: onTyping(func(ctx context.Context, convID string) error { return a.Service.StaffTyping(ctx, u, convID) }),
 	})
 	return nil
 }
@@ -144,13 +138,21 @@ func (a *API) visitorSocket(c echo.Context) error {
 		Sites:   []string{s.ID},
 		Cursor:  cur,
 		Visitor: &realtime.Visitor{SiteID: s.ID, VisitorID: v.ID},
-		OnFrame: func(f realtime.ClientFrame) {
-			if f.Type == model.EventTyping && f.ConversationID != "" {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = a.Service.VisitorTyping(ctx, v, f.ConversationID)
-			}
-		},
+		OnFrame: onTyping(func(ctx context.Context, convID string) error { return a.Service.VisitorTyping(ctx, v, convID) }),
 	})
 	return nil
+}
+
+// onTyping turns a client's typing frames into typing notices. A frame for
+// a conversation the sender may not see is dropped without a word: the
+// socket has no error channel and a typing hint is not worth one.
+func onTyping(notify func(ctx context.Context, convID string) error) func(realtime.ClientFrame) {
+	return func(f realtime.ClientFrame) {
+		if f.Type != model.EventTyping || f.ConversationID == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = notify(ctx, f.ConversationID)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestStaffSocketHandshake(t *testing.T) {
 				if c.origin != "" {
 					h.Set("Origin", c.origin)
 				}
-				conn, resp, err := staffDialer(c.token).Dial(wsURL(s, "/api/v1/ws"), h)
+				conn, resp, err := s.DialSocket("/api/v1/ws", c.token, "", h)
 				if err == nil {
 					conn.Close()
 					t.Fatal("socket accepted")
@@ -87,7 +88,7 @@ func TestStaffSocketHandshake(t *testing.T) {
 func TestStaffSocketNeedsSubprotocol(t *testing.T) {
 	s := testserver.Start(t, testserver.Options{Dialect: storetest.Dialects[0]})
 	d := websocket.Dialer{Subprotocols: []string{"bearer." + s.AdminToken(t)}}
-	conn, resp, err := d.Dial(wsURL(s, "/api/v1/ws"), nil)
+	conn, resp, err := d.Dial("ws"+strings.TrimPrefix(s.URL, "http")+"/api/v1/ws", nil)
 	if err == nil {
 		conn.Close()
 		t.Fatal("socket accepted without the holler.v1 subprotocol")

@@ -26,12 +26,7 @@ type frame struct {
 
 func dial(t *testing.T, s *testserver.Server, path, token, cursor string, header http.Header) *websocket.Conn {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(s.URL, "http") + path
-	if cursor != "" {
-		u += "?cursor=" + cursor
-	}
-	d := websocket.Dialer{Subprotocols: []string{"holler.v1", "bearer." + token}, HandshakeTimeout: 5 * time.Second}
-	conn, resp, err := d.Dial(u, header)
+	conn, resp, err := s.DialSocket(path, token, cursor, header)
 	if err != nil {
 		status := 0
 		if resp != nil {
@@ -236,13 +231,7 @@ func TestSocketRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			u := "ws" + strings.TrimPrefix(s.URL, "http") + c.path
-			protos := []string{"holler.v1"}
-			if c.token != "" {
-				protos = append(protos, "bearer."+c.token)
-			}
-			d := websocket.Dialer{Subprotocols: protos}
-			conn, resp, err := d.Dial(u, c.header)
+			conn, resp, err := s.DialSocket(c.path, c.token, "", c.header)
 			if err == nil {
 				conn.Close()
 				t.Fatal("socket accepted")

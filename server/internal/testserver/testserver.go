@@ -9,8 +9,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"holler/server/internal/app"
 	"holler/server/internal/config"
@@ -207,3 +211,18 @@ func (s *Server) Login(t testing.TB, email, password string) string {
 
 // AdminToken signs in as the first admin.
 func (s *Server) AdminToken(t testing.TB) string { return s.Login(t, s.Admin, Password) }
+
+// DialSocket opens a websocket on path (with ?cursor= when cursor is set),
+// offering the holler.v1 subprotocol and, when token is set, bearer.<token>.
+func (s *Server) DialSocket(path, token, cursor string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	u := "ws" + strings.TrimPrefix(s.URL, "http") + path
+	if cursor != "" {
+		u += "?cursor=" + url.QueryEscape(cursor)
+	}
+	protos := []string{"holler.v1"}
+	if token != "" {
+		protos = append(protos, "bearer."+token)
+	}
+	d := websocket.Dialer{Subprotocols: protos, HandshakeTimeout: 5 * time.Second}
+	return d.Dial(u, header)
+}
