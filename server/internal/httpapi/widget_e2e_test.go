@@ -372,3 +372,42 @@ func TestIdempotentVisitorReply(t *testing.T) {
 		}
 	})
 }
+
+// TestConversationPatch: status, kind, tags and assignment change and stick
+// across later updates; bad values are 422 and change nothing.
+func TestConversationPatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d string) {
+		s := testserver.Start(t, testserver.Options{Dialect: d, Configure: noRateLimit})
+		admin := s.AdminToken(t)
+		var me struct{ User struct{ ID string } }
+		s.Do(t, "GET", "/api/v1/me", admin, nil).JSON(t, &me)
+		var c created
+		s.Do(t, "POST", "/api/v1/widget/"+s.DemoKey+"/conversations", "", map[string]string{"kind": "question", "message": "where is my refund"}).JSON(t, &c)
+		path := "/api/v1/conversations/" + c.Conversation.ID
+		r := s.Do(t, "PATCH", path, admin, map[string]any{"tags": []string{" Refund ", "refund", "urgent"}, "kind": "complaint", "assignee_id": me.User.ID})
+		if r.Status != http.StatusOK {
+			t.Fatalf("patch: %d %s", r.Status, r.Body)
+		}
+		r = s.Do(t, "PATCH", path, admin, map[string]any{"status": "pending"})
+		body := string(r.Body)
+		for _, want := range []string{`"tags":["refund","urgent"]`, `"kind":"complaint"`, `"status":"pending"`, `"assignee_id":"` + me.User.ID + `"`} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("after two patches %s lacks %s", body, want)
+			}
+		}
+		for _, bad := range []map[string]any{{"status": "closed"}, {"kind": "rant"}, {"assignee_id": "nobody"}, {"tags": []string{""}}} {
+			if r := s.Do(t, "PATCH", path, admin, bad); r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("patch %v: %d %s", bad, r.Status, r.Body)
+			}
+		}
+		r = s.Do(t, "PATCH", path, admin, map[string]any{"assignee_id": nil})
+		if !strings.Contains(string(r.Body), `"assignee_id":null`) || !strings.Contains(string(r.Body), `"status":"pending"`) {
+			t.Fatalf("unassign: %s", r.Body)
+		}
+		var page struct{ Conversations []map[string]any }
+		s.Do(t, "GET", "/api/v1/conversations?q=urgent&status=pending", admin, nil).JSON(t, &page)
+		if len(page.Conversations) != 1 {
+			t.Fatalf("search by tag found %d", len(page.Conversations))
+		}
+	})
+}
