@@ -189,7 +189,7 @@ export function mount(ctx) {
   const convs = new Map();
   /** @type {Map<string,Msg[]>} */
   const msgs = new Map();
-  const unread = new Set();
+  const unread = new Set(), heard = new Set();
   const kinds = KINDS.filter(k => !(site.kinds || []).length || site.kinds.includes(k));
 
   const dr = lj('draft') || {};
@@ -422,13 +422,17 @@ export function mount(ctx) {
   /** @param {string} cid @param {Msg} [m] @param {boolean} [fresh] live from the socket */
   const addMsg = (cid, m, fresh) => {
     const a = msgs.get(cid) || [], c = convs.get(cid);
-    if (!m || a.some(x => x.id == m.id)) return;
-    msgs.set(cid, [...a, m]);
-    if (c) {
-      c.preview = m.body.slice(0, 140);
-      c.last_message_at = m.created_at;
+    if (!m) return;
+    if (!a.some(x => x.id == m.id)) {
+      msgs.set(cid, [...a, m]);
+      if (c) {
+        c.preview = m.body.slice(0, 140);
+        c.last_message_at = m.created_at;
+      }
     }
-    if (fresh && m.author_kind == 'staff') {
+    // A fetch may bring it before its event: announce once.
+    if (fresh && m.author_kind == 'staff' && !heard.has(m.id)) {
+      heard.add(m.id);
       emit('message', m);
       typing.hidden = true;
       if (!isOpen || cur != cid) unread.add(cid);
