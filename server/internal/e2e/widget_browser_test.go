@@ -303,16 +303,7 @@ func TestWidgetPhone(t *testing.T) {
 // exactly once.
 func TestWidgetOfflineQueueDeliversOnce(t *testing.T) {
 	e := wStart(t, "sqlite", false, 60*time.Second)
-	e.wDo("desktop viewport", chromedp.EmulateViewport(1280, 900))
-	e.wLoad()
-	e.wOpenPanel()
-	e.wType("#holler-message", "My parcel tracking stopped updating.")
-	e.wClick("send", wJS(".send"))
-	ref := e.wWaitRef()
-	c := e.wByRef(ref)
-	if c == nil {
-		t.Fatalf("staff do not see %s", ref)
-	}
+	c := e.wFileOnDesktop("My parcel tracking stopped updating.")
 
 	e.wSetOffline(true)
 	reply := "Offline note: I will be away on Friday, leave it with a neighbour."
@@ -446,16 +437,7 @@ func TestWidgetRateLimitKeepsText(t *testing.T) {
 // response started). The widget retries, and the reply still exists once.
 func TestWidgetLostAnswerDeliversOnce(t *testing.T) {
 	e := wStart(t, "sqlite", false, 60*time.Second)
-	e.wDo("desktop viewport", chromedp.EmulateViewport(1280, 900))
-	e.wLoad()
-	e.wOpenPanel()
-	e.wType("#holler-message", "The discount code SPRING10 is refused at checkout.")
-	e.wClick("send", wJS(".send"))
-	ref := e.wWaitRef()
-	c := e.wByRef(ref)
-	if c == nil {
-		t.Fatalf("staff do not see %s", ref)
-	}
+	c := e.wFileOnDesktop("The discount code SPRING10 is refused at checkout.")
 
 	// Break the first answer to a visitor's reply, after the server made it.
 	paused := chromedp.Events(e.ctx, fetch.RequestPaused)

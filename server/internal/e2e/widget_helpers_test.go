@@ -465,3 +465,20 @@ func (e *wEnv) wSetStatus(id, status string) {
 		e.t.Fatalf("set status %s: %d %s", status, r.Status, r.Body)
 	}
 }
+
+// wFileOnDesktop files a question at a desktop viewport through the panel
+// and returns the conversation as staff see it.
+func (e *wEnv) wFileOnDesktop(text string) *wConv {
+	e.t.Helper()
+	e.wDo("desktop viewport", chromedp.EmulateViewport(1280, 900))
+	e.wLoad()
+	e.wOpenPanel()
+	e.wType("#holler-message", text)
+	e.wClick("send", wJS(".send"))
+	ref := e.wWaitRef()
+	c := e.wByRef(ref)
+	if c == nil {
+		e.t.Fatalf("staff do not see %s", ref)
+	}
+	return c
+}
