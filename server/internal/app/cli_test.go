@@ -23,11 +23,18 @@ func env(pairs ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// run executes the CLI and returns stdout, stderr and the error.
+// run executes the CLI with nothing on stdin and returns stdout, stderr and
+// the error.
 func run(t *testing.T, getenv func(string) string, args ...string) (string, string, error) {
 	t.Helper()
+	return runStdin(t, getenv, "", args...)
+}
+
+// runStdin is run with stdin holding the given text.
+func runStdin(t *testing.T, getenv func(string) string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	err := app.Run(context.Background(), args, getenv, &out, &errOut)
+	err := app.Run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
