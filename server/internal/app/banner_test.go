@@ -47,7 +47,9 @@ func serveCLI(t *testing.T, vars []string, check func(*served)) {
 	defer cancel()
 	s := &served{}
 	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, []string{"serve"}, env(vars...), strings.NewReader(""), &s.stdout, &s.stderr) }()
+	go func() {
+		done <- app.Run(ctx, []string{"serve"}, env(vars...), strings.NewReader(""), &s.stdout, &s.stderr)
+	}()
 	listening := regexp.MustCompile(`"msg":"holler listening","addr":"([^"]+)"`)
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if m := listening.FindStringSubmatch(s.stdout.String()); m != nil && strings.Contains(s.stderr.String(), "Snippet:") {
