@@ -78,7 +78,7 @@ func TestWebsocketSessionsNotInLatency(t *testing.T) {
 	conn.Close()
 
 	sessions := map[string]string{
-		"/api/v1/ws":                   `holler_http_requests_total{method="GET",route="/api/v1/ws",status="101"}`,
+		"/api/v1/ws":                  `holler_http_requests_total{method="GET",route="/api/v1/ws",status="101"}`,
 		"/api/v1/widget/:site_key/ws": `holler_http_requests_total{method="GET",route="/api/v1/widget/:site_key/ws",status="101"}`,
 	}
 	// A session is counted when its handler returns, just after the close.
