@@ -3,8 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -226,4 +228,31 @@ func TestUserSetPasswordCLI(t *testing.T) {
 			t.Error("no access token with the new password")
 		}
 	})
+}
+
+// TestRequireDatabaseURLRefusesEmbeddedStore: with
+// HOLLER_REQUIRE_DATABASE_URL=1 and no database URL (a Secret that did not
+// arrive), neither the server nor the database commands touch the embedded
+// store: each fails, naming the missing variable, and no SQLite file appears.
+func TestRequireDatabaseURLRefusesEmbeddedStore(t *testing.T) {
+	data := t.TempDir()
+	getenv := env("HOLLER_REQUIRE_DATABASE_URL", "1", "HOLLER_DATA_DIR", data, "HOLLER_ADDR", "127.0.0.1:0")
+	// Cancelled: a command that wrongly went ahead stops at once instead of
+	// serving until the test times out.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		{"serve"}, {},
+		{"migrate", "up"}, {"migrate", "status"},
+		{"user", "create", "--email", "a@b.co", "--password", "long enough pass"},
+		{"user", "set-password", "--email", "a@b.co"},
+	} {
+		err := app.Run(ctx, args, getenv, strings.NewReader("long enough pass\n"), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "HOLLER_DATABASE_URL") {
+			t.Errorf("%v: error %v, want a refusal naming HOLLER_DATABASE_URL", args, err)
+		}
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Errorf("the data dir was written to: %v", entries)
+	}
 }
