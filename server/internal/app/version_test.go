@@ -71,7 +71,11 @@ func TestReleaseBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own toolchain first on the PATH.
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("no go command to build with: %v", err)
+	}
 	bin := filepath.Join(t.TempDir(), "holler")
 	const version = "v9.8.7-releasetest"
 	build := exec.Command(goBin, "build", "-o", bin, "-ldflags", "-X holler/server/internal/buildinfo.version="+version, "holler/server")
