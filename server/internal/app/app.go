@@ -6,16 +6,17 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"holler/server/internal/auth"
+	"holler/server/internal/buildinfo"
 	"holler/server/internal/config"
 	"holler/server/internal/httpapi"
 	"holler/server/internal/model"
@@ -24,10 +25,21 @@ import (
 	"holler/server/internal/store"
 )
 
-// Run is the whole program: `holler [serve|migrate up|migrate status|user create|healthcheck] [flags]`.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// Run is the whole program: `holler [command] [flags]` (see usage).
+// stdin is read only by `user set-password`.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		// -h on any command: the flag package printed that command's
+		// flags; asking for help is not a failure.
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelp(args[0]) || args[0] == "--version") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -36,18 +48,53 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		return Serve(ctx, cfg, stdout, nil)
+		return Serve(ctx, cfg, stdout, stderr, nil)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "user":
-		return userCmd(ctx, args, getenv, stdout, stderr)
+		return userCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: holler [serve | migrate up|status | user create --email E --password P [--role admin|agent] [--name N] | healthcheck] [flags]")
+	case "version", "--version":
+		printVersion(stdout)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, user, healthcheck)", cmd)
+	return fmt.Errorf("unknown command %q (try: holler help)", cmd)
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+const usage = `Holler: a help and complaints button for any website.
+
+Usage:
+  holler [serve] [flags]         run the server (the default; holler serve -h lists its flags)
+  holler migrate up|status       apply or list the database migrations
+  holler user create --email E --password P [--role admin|agent] [--name N]
+  holler user set-password --email E
+                                 set a password read from stdin (one line); ends the user's sessions
+  holler healthcheck             exit 0 when the server on HOLLER_ADDR answers /healthz
+  holler version                 print the build's version
+  holler help                    this text
+
+Configuration comes from HOLLER_* environment variables (see README.md);
+migrate and user read HOLLER_DATABASE_URL / HOLLER_DATA_DIR or --database-url / --data-dir.
+`
+
+func printVersion(w io.Writer) {
+	b := buildinfo.Get()
+	rev := b.Revision
+	if rev == "" {
+		rev = "unknown"
+	}
+	if b.Modified {
+		rev += " (modified)"
+	}
+	fmt.Fprintf(w, "holler %s\nrevision %s\n%s\n", b.Version, rev, b.GoVersion)
 }
 
 // NewLogger logs text to a terminal and JSON anywhere else.
@@ -58,10 +105,8 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	format := cfg.LogFormat
 	if format == "auto" {
 		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+		if isTerminal(w) {
+			format = "text"
 		}
 	}
 	var h slog.Handler = slog.NewJSONHandler(w, opts)
@@ -98,7 +143,9 @@ type Started struct {
 
 // Serve runs the server until ctx ends, then stops gracefully: stop
 // accepting, finish in-flight requests, close sockets with "going away".
-func Serve(ctx context.Context, cfg config.Config, stdout io.Writer, started chan<- Started) error {
+// Logs go to stdout; the first-run banner goes to stderr, so it never lands
+// in a JSON log stream.
+func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, started chan<- Started) error {
 	logger := NewLogger(cfg, stdout)
 	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
 	if err != nil {
@@ -126,6 +173,9 @@ func Serve(ctx context.Context, cfg config.Config, stdout io.Writer, started cha
 	}
 
 	metrics := httpapi.NewMetrics()
+	if err := st.RegisterPoolMetrics(metrics.Registry); err != nil {
+		return err
+	}
 	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit})
 	hub := realtime.NewHub(svc, logger, metrics)
 	if err := hub.Start(ctx); err != nil {
@@ -148,6 +198,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout io.Writer, started cha
 		Service: svc, Hub: hub, Metrics: metrics, Logger: logger,
 		PublicURL: cfg.PublicURL, PublicOrigin: cfg.PublicOrigin(),
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
+		SeparateMetrics: cfg.MetricsAddr != "",
 		DemoSiteKey: func(ctx context.Context) string {
 			if first.DemoSite == nil {
 				return ""
@@ -155,18 +206,21 @@ func Serve(ctx context.Context, cfg config.Config, stdout io.Writer, started cha
 			return first.DemoSite.Key
 		},
 	})
-	srv := &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	// The public server first, the metrics one (if any) after it: shutdown
+	// runs in this order, so the last scrapes still see the drain.
+	servers := []*listening{{name: "holler", addr: cfg.Addr, srv: httpServer(e, logger)}}
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics.Handler())
+		servers = append(servers, &listening{name: "metrics", addr: cfg.MetricsAddr, srv: httpServer(mux, logger)})
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	for i, s := range servers {
+		if s.ln, err = net.Listen("tcp", s.addr); err != nil {
+			for _, opened := range servers[:i] {
+				opened.ln.Close()
+			}
+			return fmt.Errorf("listen %s: %w", s.addr, err)
+		}
 	}
 
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
@@ -174,17 +228,18 @@ func Serve(ctx context.Context, cfg config.Config, stdout io.Writer, started cha
 	go broker.Run(bgCtx)
 	go pruneLoop(bgCtx, st, logger)
 
-	printWelcome(stdout, cfg, first)
+	printWelcome(stderr, cfg, first)
 	if started != nil {
-		started <- Started{Addr: ln.Addr().String(), FirstRun: first}
+		started <- Started{Addr: servers[0].ln.Addr().String(), FirstRun: first}
 	}
-	logger.Info("holler listening", "addr", ln.Addr().String(), "store", st.Dialect())
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		logger.Info(s.name+" listening", "addr", s.ln.Addr().String(), "store", st.Dialect())
+		go func() { errc <- s.srv.Serve(s.ln) }()
+	}
+	var failed error
 	select {
-	case err := <-errc:
-		return err
+	case failed = <-errc:
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
@@ -193,10 +248,32 @@ func Serve(ctx context.Context, cfg config.Config, stdout io.Writer, started cha
 	// Hijacked websocket connections are not tracked by Shutdown; the hub
 	// closes them with 1001 "going away" so clients reconnect elsewhere.
 	hub.Shutdown()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("shutdown: %w", err)
+	errs := []error{failed}
+	for _, s := range servers {
+		if err := s.srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, fmt.Errorf("shutdown %s: %w", s.name, err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// listening is one HTTP server and its listener.
+type listening struct {
+	name, addr string
+	srv        *http.Server
+	ln         net.Listener
+}
+
+func httpServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 type countingPublisher struct {
@@ -226,18 +303,23 @@ func pruneLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
 	}
 }
 
+// printWelcome is the first-run banner. A password the operator chose
+// (HOLLER_ADMIN_PASSWORD) is never printed: terminals are recorded and
+// container output is collected. A random one is shown, once: nobody else
+// knows it.
 func printWelcome(w io.Writer, cfg config.Config, first *service.FirstRun) {
 	base := strings.TrimRight(cfg.PublicURL, "/")
 	fmt.Fprintln(w, "")
 	fmt.Fprintln(w, "  Holler is running.")
 	fmt.Fprintf(w, "  Dashboard:  %s/\n", base)
-	if first.AdminPassword != "" {
-		fmt.Fprintf(w, "  Login:      %s / %s\n", first.AdminEmail, first.AdminPassword)
-		if cfg.AdminPassword == "" {
-			fmt.Fprintln(w, "              (a random password, shown only this once)")
-		}
-	} else {
+	switch {
+	case first.AdminPassword == "":
 		fmt.Fprintf(w, "  Login:      %s (password set on first start)\n", first.AdminEmail)
+	case cfg.AdminPassword != "":
+		fmt.Fprintf(w, "  Login:      %s (password from HOLLER_ADMIN_PASSWORD)\n", first.AdminEmail)
+	default:
+		fmt.Fprintf(w, "  Login:      %s / %s\n", first.AdminEmail, first.AdminPassword)
+		fmt.Fprintln(w, "              (a random password, shown only this once)")
 	}
 	fmt.Fprintf(w, "  Demo page:  %s/demo\n", base)
 	if first.DemoSite != nil {

@@ -3,7 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -23,11 +26,18 @@ func env(pairs ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// run executes the CLI and returns stdout, stderr and the error.
+// run executes the CLI with nothing on stdin and returns stdout, stderr and
+// the error.
 func run(t *testing.T, getenv func(string) string, args ...string) (string, string, error) {
 	t.Helper()
+	return runStdin(t, getenv, "", args...)
+}
+
+// runStdin is run with stdin holding the given text.
+func runStdin(t *testing.T, getenv func(string) string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	err := app.Run(context.Background(), args, getenv, &out, &errOut)
+	err := app.Run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), err
 }
 
@@ -159,4 +169,90 @@ func lineOf(out, s string) string {
 		}
 	}
 	return ""
+}
+
+// TestUserSetPasswordCLI: an operator sets a forgotten password from the
+// shell, typed on stdin (never a flag). Through HTTP afterwards: the new
+// password logs in, the old one does not, and the sessions the user had
+// (access and refresh token) have ended. The API's password rules apply.
+func TestUserSetPasswordCLI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d string) {
+		opts := storetest.Options(t, d)
+		getenv := env("HOLLER_DATA_DIR", opts.DataDir, "HOLLER_DATABASE_URL", opts.DatabaseURL)
+		s := testserver.Start(t, testserver.Options{Store: &opts})
+		r := s.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"email": s.Admin, "password": testserver.Password})
+		if r.Status != http.StatusOK {
+			t.Fatalf("login: %d %s", r.Status, r.Body)
+		}
+		var old struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		r.JSON(t, &old)
+
+		refused := map[string]struct{ stdin, email string }{
+			"short password": {"eleven char\n", s.Admin},
+			"empty stdin":    {"", s.Admin},
+			"blank line":     {"\n", s.Admin},
+			"unknown user":   {"a brand new password\n", "nobody@example.com"},
+			"no email":       {"a brand new password\n", ""},
+		}
+		for name, c := range refused {
+			if out, _, err := runStdin(t, getenv, c.stdin, "user", "set-password", "--email", c.email); err == nil {
+				t.Errorf("%s: accepted (%q)", name, out)
+			}
+		}
+		if s.Do(t, "GET", "/api/v1/me", old.AccessToken, nil).Status != http.StatusOK {
+			t.Fatal("a refused set-password ended the session")
+		}
+
+		// Mixed case and surrounding space in the address, a CRLF line end
+		// (a Windows clipboard): still the admin, still this password.
+		out, _, err := runStdin(t, getenv, "a brand new password\r\n", "user", "set-password", "--email", " "+strings.ToUpper(s.Admin))
+		if err != nil {
+			t.Fatalf("set-password: %v", err)
+		}
+		if !strings.Contains(out, "password set for "+s.Admin) {
+			t.Errorf("output %q", out)
+		}
+		if r := s.Do(t, "GET", "/api/v1/me", old.AccessToken, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("old access token after set-password: %d, want 401", r.Status)
+		}
+		if r := s.Do(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": old.RefreshToken}); r.Status != http.StatusUnauthorized {
+			t.Errorf("old refresh token after set-password: %d, want 401", r.Status)
+		}
+		if r := s.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"email": s.Admin, "password": testserver.Password}); r.Status != http.StatusUnauthorized {
+			t.Errorf("login with the old password: %d, want 401", r.Status)
+		}
+		if s.Login(t, s.Admin, "a brand new password") == "" {
+			t.Error("no access token with the new password")
+		}
+	})
+}
+
+// TestRequireDatabaseURLRefusesEmbeddedStore: with
+// HOLLER_REQUIRE_DATABASE_URL=1 and no database URL (a Secret that did not
+// arrive), neither the server nor the database commands touch the embedded
+// store: each fails, naming the missing variable, and no SQLite file appears.
+func TestRequireDatabaseURLRefusesEmbeddedStore(t *testing.T) {
+	data := t.TempDir()
+	getenv := env("HOLLER_REQUIRE_DATABASE_URL", "1", "HOLLER_DATA_DIR", data, "HOLLER_ADDR", "127.0.0.1:0")
+	// Cancelled: a command that wrongly went ahead stops at once instead of
+	// serving until the test times out.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		{"serve"}, {},
+		{"migrate", "up"}, {"migrate", "status"},
+		{"user", "create", "--email", "a@b.co", "--password", "long enough pass"},
+		{"user", "set-password", "--email", "a@b.co"},
+	} {
+		err := app.Run(ctx, args, getenv, strings.NewReader("long enough pass\n"), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "HOLLER_DATABASE_URL") {
+			t.Errorf("%v: error %v, want a refusal naming HOLLER_DATABASE_URL", args, err)
+		}
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Errorf("the data dir was written to: %v", entries)
+	}
 }

@@ -7,17 +7,26 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Config is everything the server needs to start.
 type Config struct {
-	Addr           string
-	DataDir        string
-	DatabaseURL    string
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	// RequireDatabaseURL refuses the embedded store: deployments with several
+	// replicas set it so a missing database Secret fails loudly instead of
+	// each replica starting on its own private SQLite file.
+	RequireDatabaseURL bool
+	// MetricsAddr, when set, serves /metrics on its own listener (and not on
+	// Addr), so the public port never exposes it.
+	MetricsAddr    string
 	PublicURL      string
 	AdminEmail     string
 	AdminPassword  string
@@ -46,13 +55,13 @@ func Default() Config {
 // the defaults. args excludes the program name and any subcommand.
 func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	c := Default()
+	if err := c.storeEnv(getenv); err != nil {
+		return c, err
+	}
 	if v := getenv("HOLLER_ADDR"); v != "" {
 		c.Addr = v
 	}
-	if v := getenv("HOLLER_DATA_DIR"); v != "" {
-		c.DataDir = v
-	}
-	c.DatabaseURL = getenv("HOLLER_DATABASE_URL")
+	c.MetricsAddr = getenv("HOLLER_METRICS_ADDR")
 	if v := getenv("HOLLER_PUBLIC_URL"); v != "" {
 		c.PublicURL = v
 	}
@@ -74,8 +83,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs := flag.NewFlagSet("holler", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HOLLER_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the embedded store (HOLLER_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty means embedded SQLite (HOLLER_DATABASE_URL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this address instead of addr (HOLLER_METRICS_ADDR)")
+	c.storeFlags(fs)
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people reach the server at (HOLLER_PUBLIC_URL)")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (HOLLER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "auto, text or json (HOLLER_LOG_FORMAT)")
@@ -88,6 +97,44 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return c, err
 	}
 	return c, c.Validate()
+}
+
+// LoadStore is Load for the subcommands that only open the database
+// (migrate, user): the store's variables, its flags registered on fs next to
+// the subcommand's own, and the same store checks as Validate. The
+// remaining arguments are fs.Args().
+func LoadStore(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if err := c.storeEnv(getenv); err != nil {
+		return c, err
+	}
+	c.storeFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, c.validateStore()
+}
+
+func (c *Config) storeEnv(getenv func(string) string) error {
+	if v := getenv("HOLLER_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	c.DatabaseURL = getenv("HOLLER_DATABASE_URL")
+	if v := getenv("HOLLER_REQUIRE_DATABASE_URL"); v != "" {
+		// A value we cannot read is an error, not "off": this switch exists
+		// to stop a misconfigured deployment, so it must not fail open.
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("HOLLER_REQUIRE_DATABASE_URL=%q: want 1 or 0", v)
+		}
+		c.RequireDatabaseURL = b
+	}
+	return nil
+}
+
+func (c *Config) storeFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the embedded store (HOLLER_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty means embedded SQLite (HOLLER_DATABASE_URL)")
 }
 
 // ParsePrefixes reads a comma-separated list of CIDRs or bare addresses.
@@ -125,11 +172,15 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("public url %q must be an absolute http(s) URL", c.PublicURL))
 	}
-	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		errs = append(errs, errors.New("database url must start with postgres://"))
+	if err := c.validateStore(); err != nil {
+		errs = append(errs, err)
 	}
-	if c.DatabaseURL == "" && c.DataDir == "" {
-		errs = append(errs, errors.New("data dir must not be empty with the embedded store"))
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("metrics addr %q: %w", c.MetricsAddr, err))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("metrics addr %q must differ from addr", c.MetricsAddr))
+		}
 	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
@@ -138,6 +189,23 @@ func (c Config) Validate() error {
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		errs = append(errs, errors.New("admin password must be at least 12 characters"))
+	}
+	return errors.Join(errs...)
+}
+
+// validateStore checks the choice of database, for the server and the
+// subcommands alike.
+func (c Config) validateStore() error {
+	var errs []error
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("database url must start with postgres://"))
+	}
+	if c.DatabaseURL == "" && c.RequireDatabaseURL {
+		errs = append(errs, errors.New("HOLLER_REQUIRE_DATABASE_URL is set but HOLLER_DATABASE_URL is empty: "+
+			"refusing to start on the embedded SQLite store (is the database Secret missing?)"))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data dir must not be empty with the embedded store"))
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"flag"
 	"io"
 	"net/netip"
 	"reflect"
@@ -198,4 +199,74 @@ func FuzzParsePrefixes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRequireDatabaseURL: a deployment that sets HOLLER_REQUIRE_DATABASE_URL
+// (several replicas) refuses to start without HOLLER_DATABASE_URL, with an
+// error that names both variables, for the server and the database
+// subcommands alike; an unreadable value is an error, not "off".
+func TestRequireDatabaseURL(t *testing.T) {
+	for _, v := range []string{"1", "true", "TRUE"} {
+		vars := map[string]string{"HOLLER_REQUIRE_DATABASE_URL": v}
+		_, err := config.Load(nil, env(vars), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "HOLLER_REQUIRE_DATABASE_URL") || !strings.Contains(err.Error(), "HOLLER_DATABASE_URL is empty") {
+			t.Errorf("HOLLER_REQUIRE_DATABASE_URL=%s without a database URL: error %v", v, err)
+		}
+		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		if _, err := config.LoadStore(fs, nil, env(vars)); err == nil {
+			t.Errorf("LoadStore with HOLLER_REQUIRE_DATABASE_URL=%s and no database URL: accepted", v)
+		}
+
+		vars["HOLLER_DATABASE_URL"] = "postgres://db/holler"
+		c, err := config.Load(nil, env(vars), io.Discard)
+		if err != nil || !c.RequireDatabaseURL {
+			t.Errorf("HOLLER_REQUIRE_DATABASE_URL=%s with a database URL: %v (require %v)", v, err, c.RequireDatabaseURL)
+		}
+		// The flag satisfies it as well as the variable.
+		delete(vars, "HOLLER_DATABASE_URL")
+		if _, err := config.Load([]string{"--database-url", "postgres://db/holler"}, env(vars), io.Discard); err != nil {
+			t.Errorf("--database-url with HOLLER_REQUIRE_DATABASE_URL=%s: %v", v, err)
+		}
+	}
+	for _, v := range []string{"", "0", "false"} {
+		c, err := config.Load(nil, env(map[string]string{"HOLLER_REQUIRE_DATABASE_URL": v}), io.Discard)
+		if err != nil || c.RequireDatabaseURL {
+			t.Errorf("HOLLER_REQUIRE_DATABASE_URL=%q: %v (require %v), want the embedded store allowed", v, err, c.RequireDatabaseURL)
+		}
+	}
+	for _, v := range []string{"yes", "on", "required"} {
+		vars := map[string]string{"HOLLER_REQUIRE_DATABASE_URL": v, "HOLLER_DATABASE_URL": "postgres://db/holler"}
+		if _, err := config.Load(nil, env(vars), io.Discard); err == nil {
+			t.Errorf("HOLLER_REQUIRE_DATABASE_URL=%q: accepted an unreadable value", v)
+		}
+	}
+}
+
+// TestMetricsAddr: HOLLER_METRICS_ADDR (or --metrics-addr) names the
+// separate metrics listener; unset it is empty (metrics on the main
+// listener); an address without a port, or the main address itself, is
+// refused.
+func TestMetricsAddr(t *testing.T) {
+	c, err := config.Load(nil, env(nil), io.Discard)
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("default metrics addr %q (%v), want empty", c.MetricsAddr, err)
+	}
+	c, err = config.Load(nil, env(map[string]string{"HOLLER_METRICS_ADDR": "127.0.0.1:9090"}), io.Discard)
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Errorf("HOLLER_METRICS_ADDR: %q (%v)", c.MetricsAddr, err)
+	}
+	c, err = config.Load([]string{"--metrics-addr", ":9100"}, env(map[string]string{"HOLLER_METRICS_ADDR": ":9090"}), io.Discard)
+	if err != nil || c.MetricsAddr != ":9100" {
+		t.Errorf("--metrics-addr did not beat the environment: %q (%v)", c.MetricsAddr, err)
+	}
+	for _, bad := range []map[string]string{
+		{"HOLLER_METRICS_ADDR": "localhost"},
+		{"HOLLER_METRICS_ADDR": ":8080"},
+		{"HOLLER_METRICS_ADDR": ":9000", "HOLLER_ADDR": ":9000"},
+	} {
+		if _, err := config.Load(nil, env(bad), io.Discard); err == nil || !strings.Contains(err.Error(), "metrics addr") {
+			t.Errorf("%v: error %v, want one about the metrics addr", bad, err)
+		}
+	}
 }

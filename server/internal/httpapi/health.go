@@ -6,11 +6,15 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"holler/server/internal/buildinfo"
 )
 
+// version is read once: it cannot change while the process runs.
+var version = buildinfo.Get().Version
+
 func (a *API) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": version})
 }
 
 func (a *API) readyz(c echo.Context) error {
@@ -23,6 +27,11 @@ func (a *API) readyz(c echo.Context) error {
 }
 
 func (a *API) metrics(c echo.Context) error {
-	promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP(c.Response(), c.Request())
+	if a.SeparateMetrics {
+		// Served on HOLLER_METRICS_ADDR only; the public port answers as
+		// for any unknown path.
+		return echo.ErrNotFound
+	}
+	a.Metrics.Handler().ServeHTTP(c.Response(), c.Request())
 	return nil
 }

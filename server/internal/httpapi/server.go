@@ -34,6 +34,9 @@ type Deps struct {
 	PublicOrigin   string
 	TrustedProxies []netip.Prefix
 	RateLimit      bool
+	// SeparateMetrics: /metrics has its own listener (HOLLER_METRICS_ADDR)
+	// and the public one answers 404 for it.
+	SeparateMetrics bool
 	// DemoSiteKey is the key the /demo page embeds.
 	DemoSiteKey func(ctx context.Context) string
 }
@@ -79,6 +82,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Generator: func() string { return store.RandomToken(12) },
 	}))
+	e.Use(watchUpgrades)
 	e.Use(a.requestLogger())
 	e.Use(d.Metrics.middleware())
 	e.Use(recoverer(d.Logger))
@@ -123,10 +127,7 @@ func (a *API) requestLogger() echo.MiddlewareFunc {
 			start := time.Now()
 			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), requestIDKey{}, requestID(c))))
 			err := next(c)
-			status := c.Response().Status
-			if err != nil {
-				status, _, _ = toHTTP(err)
-			}
+			status := responseStatus(c, err)
 			level := slog.LevelInfo
 			if c.Path() == "/healthz" || c.Path() == "/readyz" || c.Path() == "/metrics" {
 				level = slog.LevelDebug

@@ -85,7 +85,7 @@ func StartConfig(t testing.TB, cfg config.Config) *Server {
 		}
 	}
 	s.Config = cfg
-	go func() { s.done <- app.Serve(ctx, cfg, s.Log, started) }()
+	go func() { s.done <- app.Serve(ctx, cfg, s.Log, s.Log, started) }()
 	select {
 	case st := <-started:
 		s.URL = "http://" + st.Addr
