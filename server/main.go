@@ -15,8 +15,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "holler:", err)
 		os.Exit(1)
 	}
+}
+
+// run is the program behind main, with its inputs passed in: the signal
+// context, the arguments, the environment and where to print.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout *os.File) error {
+	return app.Run(ctx, args, getenv, os.Stdin, stdout, os.Stderr)
 }
