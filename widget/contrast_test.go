@@ -156,4 +156,3 @@ func luminance(t *testing.T, hex string) float64 {
 	}
 	return 0.2126*ch[0] + 0.7152*ch[1] + 0.0722*ch[2]
 }
-
