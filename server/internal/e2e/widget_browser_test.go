@@ -115,6 +115,11 @@ func wComplaintFlow(t *testing.T, dialect string, screenshot bool) {
 	}
 	e.wClick("click 4 stars", wJS(`.star[data-score="4"]`))
 	e.wWait("4 stars are lit", `__w.qa('.star.on').length === 4 && __w.q('.star[data-score="4"]').getAttribute('aria-pressed') === 'true'`)
+	// As rendered: an unlit star is hollow, its outline and a lit star reach
+	// 3:1 on the panel (WCAG 1.4.11; widget/contrast_test.go has the figures).
+	if c := wEval[[]float64](e, wStarContrastJS); len(c) != 3 || c[0] < 3 || c[1] < 3 || c[2] != 0 {
+		t.Fatalf("stars as rendered [unlit outline, lit, unlit fill alpha] = %v, want 3:1, 3:1 and a hollow unlit star", c)
+	}
 	e.wClick("send the rating", wJS(".rate-send"))
 	e.wWait("the widget thanks for the rating", `__w.vis('.rated')`)
 	if got, _ := e.wThread(c.ID); got.RatingScore == nil || *got.RatingScore != 4 {
@@ -136,6 +141,19 @@ func wComplaintFlow(t *testing.T, dialect string, screenshot bool) {
 		return len(p) > 0 && strings.Contains(strings.Join(p, " "), "csp-probe"), fmt.Sprint(p)
 	})
 }
+
+// wStarContrastJS measures, from computed styles, the contrast against the
+// panel of an unlit star's outline and of a lit star, and the alpha of an
+// unlit star's fill (stars 1-4 lit, 5 unlit).
+const wStarContrastJS = `(() => {
+  const rgba = s => { const v = s.match(/[\d.]+/g).map(Number); return v.length > 3 ? v : [...v, 1]; };
+  const lum = c => c.slice(0, 3).map(v => (v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const bg = rgba(getComputedStyle(__w.q('#holler-panel')).backgroundColor);
+  const off = getComputedStyle(__w.q('.star[data-score="5"]')), on = getComputedStyle(__w.q('.star[data-score="1"]'));
+  return [ratio(rgba(off.webkitTextStrokeColor), bg), ratio(rgba(on.color), bg), rgba(off.color)[3]];
+})()`
 
 // TestWidgetKeyboard: the button is reached with Tab from the host page and
 // has an accessible name; Enter opens the panel with the focus inside;

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bufio"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -62,15 +64,36 @@ func (a *API) refresh(c echo.Context) error {
 	return c.JSON(http.StatusOK, t)
 }
 
+// logout revokes the refresh token's family when the body names one. A
+// body is optional: a client that lost (or never kept) its refresh token is
+// logged out either way, by forgetting its tokens.
 func (a *API) logout(c echo.Context) error {
 	var req refreshRequest
-	if err := bind(c, &req); err != nil {
-		return err
+	if hasBody(c) {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
 	}
 	if err := a.Service.Logout(c.Request().Context(), req.RefreshToken); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// hasBody reports whether the request carries at least one byte of body,
+// also when it is sent chunked (no Content-Length), leaving it unread.
+func hasBody(c echo.Context) bool {
+	r := c.Request()
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return false
+	}
+	br := bufio.NewReader(r.Body)
+	_, err := br.Peek(1)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	return err != io.EOF // another read error is bind's to report
 }
 
 func (a *API) me(c echo.Context) error {

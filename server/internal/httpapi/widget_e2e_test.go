@@ -152,7 +152,8 @@ func TestVisitorIsolation(t *testing.T) {
 			t.Fatalf("staff thread lacks the note: %s", staff.Body)
 		}
 
-		// Rating.
+		// Rating, once the conversation is resolved.
+		s.Do(t, "PATCH", "/api/v1/conversations/"+ann.Conversation.ID, admin, map[string]any{"status": "resolved"})
 		if r := s.Do(t, "POST", base+"/conversations/"+ann.Conversation.ID+"/rating", ann.VisitorToken, map[string]any{"score": 6}); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("score 6: %d", r.Status)
 		}

@@ -66,21 +66,20 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 	if !contains(site.Kinds, in.Kind) {
 		v.Add("kind", "must be one of "+strings.Join(site.Kinds, ", "))
 	}
-	in.Message = checkText(&v, "message", in.Message, model.MaxMessageLen, true)
+	in.Message = checkText(&v, "message", in.Message, model.MaxMessageLen, true, multiLine)
 	in.Email = checkEmail(&v, "email", in.Email, false)
-	in.Name = checkText(&v, "name", in.Name, model.MaxNameLen, false)
+	in.Name = checkText(&v, "name", in.Name, model.MaxNameLen, false, oneLine)
 	in.PageURL = checkURL(&v, "page_url", in.PageURL)
-	if len(req.IdempotencyKey) > 200 {
-		v.Add("idempotency_key", "is too long (at most 200 characters)")
-	}
+	checkIdemKey(&v, req.IdempotencyKey)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if len(req.UserAgent) > 512 {
-		req.UserAgent = req.UserAgent[:512]
-	}
+	req.UserAgent = scrub(req.UserAgent, 512)
 
-	k := newIdemKey(site.ID, req.IdempotencyKey, "create", req.Token, in)
+	// The fingerprint is the body, not the caller: a retry whose first answer
+	// was lost may carry another visitor token (or none) than the original,
+	// and must still get the original's answer.
+	k := newIdemKey(site.ID, req.IdempotencyKey, "create", in)
 	return idempotent(ctx, s, k, 201, func(tx *store.Store) (*CreatedConversation, []model.Event, error) {
 		now := s.now()
 		visitor, err := s.visitorForCreate(ctx, tx, site, req.Token)
@@ -187,6 +186,9 @@ func (s *Service) VisitorConversations(ctx context.Context, v *model.Visitor) (*
 
 // VisitorThread returns one of the visitor's conversations without notes.
 func (s *Service) VisitorThread(ctx context.Context, v *model.Visitor, id string) (*Thread, error) {
+	if !validID(id) {
+		return nil, model.ErrNotFound
+	}
 	c, err := s.store.ConversationByID(ctx, id)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,9 @@ type TypingInput struct {
 
 // StaffTyping tells the visitor (and other staff) that a staff member types.
 func (s *Service) StaffTyping(ctx context.Context, actor *model.User, convID string) error {
+	if !validID(convID) {
+		return model.ErrNotFound
+	}
 	c, err := s.store.ConversationByID(ctx, convID)
 	if err != nil {
 		return err
@@ -70,6 +73,9 @@ func (s *Service) StaffTyping(ctx context.Context, actor *model.User, convID str
 
 // VisitorTyping tells the site's staff that the visitor types.
 func (s *Service) VisitorTyping(ctx context.Context, v *model.Visitor, convID string) error {
+	if !validID(convID) {
+		return model.ErrNotFound
+	}
 	c, err := s.store.ConversationByID(ctx, convID)
 	if err != nil {
 		return err

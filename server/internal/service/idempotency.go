@@ -18,6 +18,14 @@ type idemKey struct {
 	site, key, hash string
 }
 
+// checkIdemKey holds an Idempotency-Key to the text rules and a length cap.
+func checkIdemKey(v *model.Validator, key string) {
+	checkLine(v, "idempotency_key", key)
+	if len(key) > 200 {
+		v.Add("idempotency_key", "is too long (at most 200 characters)")
+	}
+}
+
 // newIdemKey fingerprints a request from its parts (route, caller, body).
 func newIdemKey(siteID, key string, parts ...any) idemKey {
 	if key == "" {
@@ -34,7 +42,10 @@ func newIdemKey(siteID, key string, parts ...any) idemKey {
 // repeat of the request returns the stored answer and does nothing, the
 // key with another request is ErrIdempotencyReuse, and a repeat racing the
 // original waits for it (PostgreSQL blocks on the key's unique index) and
-// then returns its answer.
+// then returns its answer. A key past its lifetime still answers until the
+// pruner deletes its row: only then is the key new again (a lookup that
+// skipped expired rows would answer 409 while the row blocks the insert, and
+// a duplicate once it is gone).
 func idempotent[T any](ctx context.Context, s *Service, k idemKey, status int, work func(tx *store.Store) (*T, []model.Event, error)) (*T, error) {
 	if k.key != "" {
 		if prior, err := storedAnswer[T](ctx, s, k); prior != nil || err != nil {
@@ -72,7 +83,7 @@ func idempotent[T any](ctx context.Context, s *Service, k idemKey, status int, w
 // storedAnswer returns the answer stored under a key, nil when the key is
 // unknown, or ErrIdempotencyReuse when it came with another request.
 func storedAnswer[T any](ctx context.Context, s *Service, k idemKey) (*T, error) {
-	row, err := s.store.IdempotencyKeyByKey(ctx, k.site, k.key, s.now())
+	row, err := s.store.IdempotencyKeyByKey(ctx, k.site, k.key)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, nil
 	}

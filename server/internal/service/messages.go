@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"holler/server/internal/model"
 	"holler/server/internal/store"
@@ -27,8 +28,11 @@ type author struct {
 // addMessage appends a message under the conversation's row lock and writes
 // its events in the same transaction; it publishes after commit.
 func (s *Service) addMessage(ctx context.Context, convID string, a author, in MessageInput, k idemKey) (*model.Message, error) {
+	if !validID(convID) {
+		return nil, model.ErrNotFound
+	}
 	var v model.Validator
-	in.Body = checkText(&v, "body", in.Body, model.MaxMessageLen, true)
+	in.Body = checkText(&v, "body", in.Body, model.MaxMessageLen, true, multiLine)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -75,7 +79,7 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 		return nil, nil, err
 	}
 	if changed {
-		ev, err := s.conversationUpdated(ctx, tx, c)
+		ev, err := s.conversationUpdated(ctx, tx, c, false)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -84,9 +88,11 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	return msg, events, nil
 }
 
-func (s *Service) conversationUpdated(ctx context.Context, tx *store.Store, c *model.Conversation) (model.Event, error) {
+// conversationUpdated logs a change of c. An internal change (one the
+// visitor's view of the conversation does not show) reaches staff only.
+func (s *Service) conversationUpdated(ctx context.Context, tx *store.Store, c *model.Conversation, internal bool) (model.Event, error) {
 	ev := model.Event{SiteID: c.SiteID, Type: model.EventConversationUpdated, ConversationID: c.ID,
-		VisitorID: c.VisitorID, CreatedAt: s.now()}
+		VisitorID: c.VisitorID, Internal: internal, CreatedAt: s.now()}
 	err := tx.AppendEvent(ctx, &ev, map[string]any{"conversation": c}, map[string]any{"conversation": c.ForVisitor()})
 	return ev, err
 }
@@ -95,9 +101,15 @@ func (s *Service) conversationUpdated(ctx context.Context, tx *store.Store, c *m
 // With an Idempotency-Key a retried send never posts the message twice.
 func (s *Service) VisitorReply(ctx context.Context, v *model.Visitor, convID string, in MessageInput, idempotencyKey string) (*model.Message, error) {
 	in.Internal = false
-	if len(idempotencyKey) > 200 {
-		return nil, &model.ValidationError{Fields: map[string]string{"idempotency_key": "is too long (at most 200 characters)"}}
+	var val model.Validator
+	checkIdemKey(&val, idempotencyKey)
+	if err := val.Err(); err != nil {
+		return nil, err
 	}
+	// Unlike a create, a reply's fingerprint names the visitor: only the
+	// conversation's own visitor can post it, under any of their tokens (a
+	// visitor's ID stays when their token is renewed), and another visitor
+	// who somehow sends the same key must not read this one's message.
 	k := newIdemKey(v.SiteID, idempotencyKey, "reply", v.ID, convID, in.Body)
 	m, err := s.addMessage(ctx, convID, author{kind: model.AuthorVisitor, id: v.ID, name: v.Name,
 		allow: func(c *model.Conversation) bool { return c.SiteID == v.SiteID && c.VisitorID == v.ID }}, in, k)
@@ -124,15 +136,22 @@ type RatingInput struct {
 	Comment string `json:"comment"`
 }
 
+// errNotResolved refuses a rating of a conversation that is still open.
+var errNotResolved = &model.ConflictError{Code: "not_resolved",
+	Message: "Only a resolved conversation can be rated."}
+
 // Rate stores (or replaces) the visitor's rating of a conversation.
 func (s *Service) Rate(ctx context.Context, v *model.Visitor, convID string, in RatingInput) (*model.Conversation, error) {
 	var val model.Validator
 	if in.Score < 1 || in.Score > 5 {
 		val.Add("score", "must be between 1 and 5")
 	}
-	in.Comment = checkText(&val, "comment", in.Comment, 2000, false)
+	in.Comment = checkText(&val, "comment", in.Comment, 2000, false, multiLine)
 	if err := val.Err(); err != nil {
 		return nil, err
+	}
+	if !validID(convID) {
+		return nil, model.ErrNotFound
 	}
 	var c *model.Conversation
 	var ev model.Event
@@ -144,11 +163,15 @@ func (s *Service) Rate(ctx context.Context, v *model.Visitor, convID string, in 
 		if c.SiteID != v.SiteID || c.VisitorID != v.ID {
 			return model.ErrNotFound
 		}
+		// A rating judges help that ended; the widget offers it only then.
+		if c.Status != model.StatusResolved {
+			return errNotResolved
+		}
 		c.RatingScore, c.RatingComment, c.UpdatedAt = &in.Score, in.Comment, s.now()
 		if err := tx.SaveConversation(ctx, c); err != nil {
 			return err
 		}
-		ev, err = s.conversationUpdated(ctx, tx, c)
+		ev, err = s.conversationUpdated(ctx, tx, c, false)
 		return err
 	})
 	if err != nil {
@@ -169,6 +192,9 @@ type ConversationPatch struct {
 
 // UpdateConversation applies a staff member's patch.
 func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, convID string, p ConversationPatch) (*model.Conversation, error) {
+	if !validID(convID) {
+		return nil, model.ErrNotFound
+	}
 	var v model.Validator
 	if p.Status != nil && *p.Status != model.StatusOpen && *p.Status != model.StatusPending && *p.Status != model.StatusResolved {
 		v.Add("status", "must be open, pending or resolved")
@@ -190,9 +216,9 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 	if p.Tags != nil {
 		tags = []string{}
 		for _, t := range *p.Tags {
-			t = strings.ToLower(strings.TrimSpace(t))
-			if t == "" || len([]rune(t)) > 40 {
-				v.Add("tags", "each tag must be 1 to 40 characters")
+			var tv model.Validator
+			if t = strings.ToLower(checkText(&tv, "tags", t, 40, true, oneLine)); tv.Err() != nil {
+				v.Add("tags", "each tag must be 1 to 40 characters of one line of text")
 				continue
 			}
 			if !contains(tags, t) {
@@ -216,6 +242,7 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 		if !canSee(actor, c.SiteID) {
 			return model.ErrNotFound
 		}
+		before := visitorView(c)
 		if assignee != nil {
 			u, err := tx.UserByID(ctx, *assignee)
 			if err != nil || u.Disabled || !canSee(u, c.SiteID) {
@@ -238,7 +265,9 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 		if err := tx.SaveConversation(ctx, c); err != nil {
 			return err
 		}
-		ev, err := s.conversationUpdated(ctx, tx, c)
+		// Tags and the assignee are staff business: a change of only those
+		// must not wake the visitor's widget.
+		ev, err := s.conversationUpdated(ctx, tx, c, visitorView(c) == before)
 		events = append(events, ev)
 		return err
 	})
@@ -247,6 +276,15 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 	}
 	s.publish(ctx, events)
 	return c, nil
+}
+
+// visitorView is what the visitor sees of c, minus the bookkeeping time of
+// the last change, in a comparable form.
+func visitorView(c *model.Conversation) string {
+	v := c.ForVisitor()
+	v.UpdatedAt = time.Time{}
+	raw, _ := json.Marshal(v)
+	return string(raw)
 }
 
 // ConversationQuery filters the staff inbox.
@@ -281,8 +319,14 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 	if q.Kind != "" && !contains(model.AllKinds, q.Kind) {
 		v.Add("kind", "must be question, complaint, feedback or praise")
 	}
+	checkLine(&v, "q", q.Q)
 	if len(q.Q) > 200 {
 		v.Add("q", "is too long (at most 200 characters)")
+	}
+	for field, id := range map[string]string{"site_id": q.SiteID, "assignee_id": q.AssigneeID} {
+		if !validID(id) {
+			v.Add(field, problemControl)
+		}
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -314,6 +358,9 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 
 // StaffThread returns a conversation with every message and note.
 func (s *Service) StaffThread(ctx context.Context, actor *model.User, id string) (*Thread, error) {
+	if !validID(id) {
+		return nil, model.ErrNotFound
+	}
 	c, err := s.store.ConversationByID(ctx, id)
 	if err != nil {
 		return nil, err

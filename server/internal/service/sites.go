@@ -29,14 +29,14 @@ type SiteInput struct {
 func (in SiteInput) apply(site *model.Site) error {
 	var v model.Validator
 	if in.Name != nil {
-		site.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, true)
+		site.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, true, oneLine)
 	}
 	if in.AllowedOrigins != nil {
 		origins := []string{}
 		for _, o := range *in.AllowedOrigins {
 			norm, ok := checkOrigin(o)
 			if !ok {
-				v.Add("allowed_origins", fmt.Sprintf("%q is not an origin like https://shop.example.com", o))
+				v.Add("allowed_origins", fmt.Sprintf("%+q is not an origin like https://shop.example.com", o))
 				continue
 			}
 			if !contains(origins, norm) {
@@ -61,10 +61,10 @@ func (in SiteInput) apply(site *model.Site) error {
 		site.Position = *in.Position
 	}
 	if in.Greeting != nil {
-		site.Greeting = checkText(&v, "greeting", *in.Greeting, 500, false)
+		site.Greeting = checkText(&v, "greeting", *in.Greeting, 500, false, multiLine)
 	}
 	if in.ButtonLabel != nil {
-		site.ButtonLabel = checkText(&v, "button_label", *in.ButtonLabel, 40, false)
+		site.ButtonLabel = checkText(&v, "button_label", *in.ButtonLabel, 40, false, oneLine)
 	}
 	if in.Kinds != nil {
 		kinds := []string{}
@@ -75,7 +75,7 @@ func (in SiteInput) apply(site *model.Site) error {
 		}
 		for _, k := range *in.Kinds {
 			if !contains(model.AllKinds, k) {
-				v.Add("kinds", fmt.Sprintf("%q is not one of question, complaint, feedback, praise", k))
+				v.Add("kinds", fmt.Sprintf("%+q is not one of question, complaint, feedback, praise", k))
 			}
 		}
 		if len(kinds) == 0 {
@@ -142,7 +142,7 @@ func (s *Service) Sites(ctx context.Context, actor *model.User) ([]model.Site, e
 
 // Site loads one site the actor may see; any other answers ErrNotFound.
 func (s *Service) Site(ctx context.Context, actor *model.User, id string) (*model.Site, error) {
-	if !canSee(actor, id) {
+	if !validID(id) || !canSee(actor, id) {
 		return nil, model.ErrNotFound
 	}
 	return s.store.SiteByID(ctx, id)
@@ -155,7 +155,7 @@ func canSee(actor *model.User, siteID string) bool {
 // WidgetSite loads a site by public key and checks the request's Origin
 // against its allowed origins (an empty list allows every origin).
 func (s *Service) WidgetSite(ctx context.Context, key, origin string) (*model.Site, error) {
-	if key == "" || len(key) > 64 {
+	if key == "" || len(key) > 64 || !validID(key) {
 		return nil, model.ErrNotFound
 	}
 	site, err := s.store.SiteByKey(ctx, key)

@@ -27,11 +27,8 @@ var dummyHash, _ = auth.HashPassword("holler-timing-equaliser")
 
 // Login checks credentials under per-account and per-IP limits.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (*Tokens, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
 	var v model.Validator
-	if email == "" {
-		v.Add("email", "is required")
-	}
+	email = strings.ToLower(checkText(&v, "email", email, model.MaxEmailLen, true, oneLine))
 	if password == "" {
 		v.Add("password", "is required")
 	}
@@ -184,12 +181,15 @@ func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating boo
 		*in.Email = checkEmail(&v, "email", *in.Email, true)
 	}
 	if in.Name != nil {
-		*in.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, false)
+		*in.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, false, oneLine)
 	}
 	if creating && in.Password == nil {
 		v.Add("password", "is required")
 	}
 	if in.Password != nil {
+		// A password that holds a control character could never be typed
+		// into the sign-in form.
+		checkLine(&v, "password", *in.Password)
 		if p := auth.CheckPasswordRules(*in.Password); p != "" {
 			v.Add("password", p)
 		}
@@ -201,6 +201,12 @@ func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating boo
 		v.Add("role", "must be admin or agent")
 	}
 	if in.SiteIDs != nil {
+		for _, id := range *in.SiteIDs {
+			if !validID(id) {
+				v.Add("site_ids", "lists a site that does not exist")
+				return &v, nil
+			}
+		}
 		sites, err := s.store.ListSites(ctx, false, *in.SiteIDs)
 		if err != nil {
 			return nil, err
@@ -211,6 +217,9 @@ func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating boo
 	}
 	return &v, nil
 }
+
+// errEmailTaken: e-mail addresses are unique, since they sign people in.
+var errEmailTaken = &model.ConflictError{Code: "email_taken", Message: "A user with this email already exists."}
 
 // CreateUser adds a staff member; admins only.
 func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInput) (*model.User, error) {
@@ -235,7 +244,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInpu
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, model.ErrConflict) {
-			return nil, &model.ConflictError{Code: "email_taken", Message: "A user with this email already exists."}
+			return nil, errEmailTaken
 		}
 		return nil, err
 	}
@@ -245,10 +254,13 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInpu
 	return u, nil
 }
 
-// UpdateUser changes a user. Admins change anyone; a user may change their
-// own name and password. Shrinking someone's rights ends their sessions and,
+// UpdateUser changes a user. Admins change anyone, e-mail included; a user
+// may change their own name and password. Shrinking someone's rights ends their sessions and,
 // through a notice, closes their sockets.
 func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, in UserInput) (*model.User, error) {
+	if !validID(id) {
+		return nil, model.ErrNotFound
+	}
 	self := actor.ID == id
 	if !actor.IsAdmin() && (!self || in.Role != nil || in.SiteIDs != nil || in.Disabled != nil || in.Email != nil) {
 		if !self {
@@ -272,6 +284,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 		var err error
 		if u, err = tx.UserByID(ctx, id); err != nil {
 			return err
+		}
+		if in.Email != nil {
+			u.Email = *in.Email
 		}
 		if in.Name != nil {
 			u.Name = *in.Name
@@ -312,6 +327,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 		}
 		return tx.SaveUser(ctx, u)
 	})
+	if errors.Is(err, model.ErrConflict) {
+		return nil, errEmailTaken
+	}
 	if err != nil {
 		return nil, err
 	}

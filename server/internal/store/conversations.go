@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"holler/server/internal/model"
 )
 
@@ -142,7 +144,9 @@ func decodeConvCursor(s string) (time.Time, string, error) {
 	}
 	ts, id, ok := strings.Cut(string(raw), "|")
 	n, err := strconv.ParseInt(ts, 10, 64)
-	if !ok || err != nil || id == "" {
+	// The ID is checked too: a forged one must not reach a query (PostgreSQL
+	// fails on NUL and invalid UTF-8 instead of finding nothing).
+	if !ok || err != nil || uuid.Validate(id) != nil {
 		return time.Time{}, "", ErrBadCursor
 	}
 	return time.Unix(0, n).UTC(), id, nil

@@ -86,10 +86,11 @@ func (s *Store) InsertIdempotencyKey(ctx context.Context, k *model.IdempotencyKe
 	return nil
 }
 
-// IdempotencyKeyByKey loads a stored key that has not expired.
-func (s *Store) IdempotencyKeyByKey(ctx context.Context, siteID, key string, now time.Time) (*model.IdempotencyKey, error) {
+// IdempotencyKeyByKey loads a stored key, expired or not: a key answers
+// until it is pruned, since its row still blocks a new insert of the key.
+func (s *Store) IdempotencyKeyByKey(ctx context.Context, siteID, key string) (*model.IdempotencyKey, error) {
 	var k model.IdempotencyKey
-	err := s.q(ctx).Where("site_id = ? AND key = ? AND expires_at > ?", siteID, key, now).Take(&k).Error
+	err := s.q(ctx).Where("site_id = ? AND key = ?", siteID, key).Take(&k).Error
 	if err != nil {
 		return nil, fmt.Errorf("idempotency key: %w", translate(err))
 	}

@@ -48,7 +48,7 @@ func (s *Store) SetMemberships(ctx context.Context, userID string, siteIDs []str
 // SaveUser writes the mutable fields of a user.
 func (s *Store) SaveUser(ctx context.Context, u *model.User) error {
 	u.UpdatedAt = time.Now().UTC()
-	err := s.q(ctx).Model(u).Select("name", "password_hash", "role", "disabled", "session_version", "updated_at").Updates(u).Error
+	err := s.q(ctx).Model(u).Select("email", "name", "password_hash", "role", "disabled", "session_version", "updated_at").Updates(u).Error
 	if err != nil {
 		return fmt.Errorf("save user: %w", translate(err))
 	}
