@@ -61,7 +61,13 @@ func testDatabaseAway(t *testing.T, mode dbproxy.Mode) {
 		body                any
 		headers             []string
 	}
+	// A browser on the customer's page must be able to read the 503 and its
+	// Retry-After, and its preflight must pass, or the widget sees a CORS
+	// failure that looks like being offline.
+	origin := "https://shop.example"
+	preflight := []string{"Origin", origin, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type,idempotency-key"}
 	calls := []call{
+		{"POST", thread + "/messages", conv.VisitorToken, visitorReply, []string{"Idempotency-Key", "reply-during-cut", "Origin", origin}},
 		{"POST", widget + "/conversations", "", second, []string{"Idempotency-Key", "during-cut"}},
 		{"POST", thread + "/messages", conv.VisitorToken, visitorReply, []string{"Idempotency-Key", "reply-during-cut"}},
 		{"POST", staffThread + "/messages", admin, staffReply, nil},
@@ -88,10 +94,18 @@ func testDatabaseAway(t *testing.T, mode dbproxy.Mode) {
 				if r != nil && r.Status != http.StatusServiceUnavailable {
 					t.Errorf("%s %s with the database away: %d %s, want 503", cl.method, cl.path, r.Status, r.Body)
 				}
+				if r != nil && len(cl.headers) > 3 && cl.headers[2] == "Origin" &&
+					(r.Header.Get("Access-Control-Allow-Origin") != origin || r.Header.Get("Access-Control-Expose-Headers") != "Retry-After") {
+					t.Errorf("%s %s from %s: the 503 is not readable there: %v", cl.method, cl.path, origin, r.Header)
+				}
 			}()
 		}
 	}
 	wg.Wait()
+	if r := c.do("OPTIONS", thread+"/messages", "", nil, preflight...); r != nil && (r.Status != http.StatusNoContent ||
+		r.Header.Get("Access-Control-Allow-Origin") != origin || r.Header.Get("Access-Control-Max-Age") != "0") {
+		t.Errorf("preflight with the database away: %s %v, want 204 for %s, not cached", describe(r), r.Header, origin)
+	}
 	if r := c.do("GET", "/healthz", "", nil); r == nil || r.Status != http.StatusOK {
 		t.Errorf("healthz with the database away: %v, want 200", r)
 	}
