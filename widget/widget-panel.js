@@ -18,7 +18,7 @@ export const strings = {
     q: 'Queued',
     queued: 'Offline – we’ll send it when you’re back',
     server: 'Server error – we’ll retry',
-    busy: 'Service briefly unavailable – queued, we’ll retry in {s} s',
+    busy: 'Queued – we’ll retry in {s} s',
     rate: 'Too many messages – we’ll retry in {s} s',
     err: 'Not sent. Your text is kept – please try again.',
     need: 'Please write a message.',
@@ -54,7 +54,7 @@ export const strings = {
     q: 'Wartet',
     queued: 'Offline – wird gesendet, sobald Sie zurück sind',
     server: 'Serverfehler – neuer Versuch folgt',
-    busy: 'Dienst kurz nicht erreichbar – wartet, neuer Versuch in {s} s',
+    busy: 'Wartet – neuer Versuch in {s} s',
     rate: 'Zu viele Nachrichten – neuer Versuch in {s} s',
     err: 'Nicht gesendet. Ihr Text bleibt erhalten – bitte erneut versuchen.',
     need: 'Bitte schreiben Sie eine Nachricht.',
@@ -90,7 +90,7 @@ export const strings = {
     q: 'En attente',
     queued: 'Hors ligne – envoi dès votre retour',
     server: 'Erreur serveur – nouvel essai bientôt',
-    busy: 'Service momentanément indisponible – en attente, nouvel essai dans {s} s',
+    busy: 'En attente – nouvel essai dans {s} s',
     rate: 'Trop de messages – nouvel essai dans {s} s',
     err: 'Non envoyé. Votre texte est conservé – réessayez.',
     need: 'Veuillez écrire un message.',
@@ -126,7 +126,7 @@ export const strings = {
     q: 'En cola',
     queued: 'Sin conexión – se enviará cuando vuelvas',
     server: 'Error del servidor – reintentaremos',
-    busy: 'Servicio no disponible por un momento – en cola, nuevo intento en {s} s',
+    busy: 'En cola – reintento en {s} s',
     rate: 'Demasiados mensajes – reintento en {s} s',
     err: 'No enviado. Tu texto se conserva: inténtalo de nuevo.',
     need: 'Escribe un mensaje.',
@@ -365,8 +365,6 @@ export function mount(ctx) {
       sent(j, r.d);
     } else if (r.s == 401 && !j.c && token) dropToken();
     else if (!r.s || r.s == 408 || r.s == 409 || r.s == 429 || r.s > 499) {
-      // 429 and 503 (the server's database is away: nothing was saved) say
-      // when to come back: the job stays queued and honours Retry-After.
       const n = j.n + 1, wait = r.ra > 0 ? Math.max(1, r.ra) * 1e3 : r.s == 429 ? 1e4 : Math.min(6e4, 1e3 * 2 ** n) * (0.5 + Math.random());
       saveBox(box().map(x => x.k == j.k ? { ...x, n, next: now() + wait, e: r.s == 429 ? 'rate' : r.s == 503 ? 'busy' : r.s ? 'server' : 'queued', ra: Math.ceil(wait / 1e3) } : x));
       if (j.k == formJob) {

@@ -27,7 +27,7 @@ func TestWidgetQueuesWhileDatabaseAway(t *testing.T) {
 	reply := "Database away: please leave it with the neighbour at number 7."
 	e.wType("#holler-reply", reply)
 	e.wClick("send the reply", wJS(".reply-send"))
-	busy := `/Service briefly unavailable.*retry in 5 s/`
+	busy := `/Queued – we’ll retry in 5 s/`
 	e.wWait("the reply shows as queued, retrying after Retry-After",
 		`__w.thread().some(m => m.author === 'visitor' && m.state === 'queued' && m.text === `+wQ(reply)+`) &&
 		 __w.qa('.thread li.msg[data-state=queued] .meta').some(el => `+busy+`.test(el.textContent))`)
