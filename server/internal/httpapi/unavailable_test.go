@@ -101,6 +101,20 @@ func testDatabaseAway(t *testing.T, mode dbproxy.Mode) {
 			}()
 		}
 	}
+	if mode == dbproxy.Hang {
+		// A client that gives up on a slow answer is no server error: the
+		// log check below would see one.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", s.URL+"/api/v1/conversations", nil)
+			req.Header.Set("Authorization", "Bearer "+admin)
+			if resp, err := (&http.Client{Timeout: time.Second}).Do(req); err == nil {
+				resp.Body.Close()
+				t.Errorf("a request to a hanging database answered %d within a second", resp.StatusCode)
+			}
+		}()
+	}
 	wg.Wait()
 	if r := c.do("OPTIONS", thread+"/messages", "", nil, preflight...); r != nil && (r.Status != http.StatusNoContent ||
 		r.Header.Get("Access-Control-Allow-Origin") != origin || r.Header.Get("Access-Control-Max-Age") != "0") {

@@ -1,0 +1,165 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"holler/server/internal/dbproxy"
+	"holler/server/internal/model"
+	"holler/server/internal/store"
+	"holler/server/internal/storetest"
+)
+
+// openProxied opens a migrated PostgreSQL store whose connections go
+// through a proxy the test can cut.
+func openProxied(t *testing.T) (*store.Store, *dbproxy.Proxy) {
+	t.Helper()
+	proxy, url := dbproxy.For(t, storetest.FreshPostgres(t))
+	st, err := store.Open(context.Background(), store.Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st, proxy
+}
+
+// TestStoreUnavailable: with the line to PostgreSQL refused or hanging,
+// every kind of store call (a query, a transaction's begin, Ping, Notify)
+// fails with model.ErrUnavailable, and within the store's own bounds; a
+// transaction whose connection is reset before commit is unavailable too and
+// leaves nothing behind. When the line returns the pool recovers by itself.
+func TestStoreUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode dbproxy.Mode
+	}{{"refuse", dbproxy.Refuse}, {"hang", dbproxy.Hang}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, proxy := openProxied(t)
+			site := &model.Site{Name: "Shop"}
+			if err := st.CreateSite(ctx, site); err != nil {
+				t.Fatal(err)
+			}
+
+			proxy.Cut(tc.mode)
+			calls := map[string]func() error{
+				"query":  func() error { _, err := st.SiteByKey(ctx, site.Key); return err },
+				"count":  func() error { _, err := st.CountSites(ctx); return err },
+				"tx":     func() error { return st.InTx(ctx, func(tx *store.Store) error { return nil }) },
+				"ping":   func() error { return st.Ping(ctx) },
+				"notify": func() error { return st.Notify(ctx, "holler_test", "x") },
+			}
+			var wg sync.WaitGroup
+			for name, call := range calls {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := call(); !errors.Is(err, model.ErrUnavailable) {
+						t.Errorf("%s with the database away: %v, want ErrUnavailable", name, err)
+					}
+				}()
+			}
+			wg.Wait()
+			proxy.Restore()
+			waitForStore(t, st)
+
+			// Reset between the last statement and COMMIT: the commit fails
+			// as unavailable, and the work was not committed.
+			other := &model.Site{Name: "Cut before commit"}
+			err := st.InTx(ctx, func(tx *store.Store) error {
+				if err := tx.CreateSite(ctx, other); err != nil {
+					return err
+				}
+				proxy.Cut(dbproxy.Refuse)
+				return nil
+			})
+			if !errors.Is(err, model.ErrUnavailable) {
+				t.Errorf("commit on a reset connection: %v, want ErrUnavailable", err)
+			}
+			proxy.Restore()
+			waitForStore(t, st)
+			if _, err := st.SiteByID(ctx, other.ID); !errors.Is(err, model.ErrNotFound) {
+				t.Errorf("the site of the failed commit: %v, want not found", err)
+			}
+		})
+	}
+}
+
+// waitForStore polls until the store answers again; the deadline bounds a
+// pool that never recovers, not how fast it does.
+func waitForStore(t *testing.T, st *store.Store) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := st.CountSites(context.Background())
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, model.ErrUnavailable) {
+			t.Fatalf("while reconnecting: %v, want nil or ErrUnavailable", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the store does not recover: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestListenNoticesSilentConnection: a LISTEN connection to a database that
+// stops answering without a reset (a partition) would wait forever, and this
+// instance would stop hearing the others. Listen checks a quiet connection
+// and returns ErrUnavailable so the broker reconnects; after the line returns
+// a new Listen hears notifications again.
+func TestListenNoticesSilentConnection(t *testing.T) {
+	defer store.SetListenIdle(200 * time.Millisecond)()
+	st, proxy := openProxied(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	listen := func() (<-chan error, <-chan string) {
+		ready, heard, done := make(chan struct{}), make(chan string, 10), make(chan error, 1)
+		go func() {
+			done <- st.Listen(ctx, "holler_test", func() { close(ready) }, func(p string) { heard <- p })
+		}()
+		select {
+		case <-ready:
+		case err := <-done:
+			t.Fatalf("listen: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("listen not ready within 30 s")
+		}
+		return done, heard
+	}
+	done, _ := listen()
+	proxy.Cut(dbproxy.Hang)
+	select {
+	case err := <-done:
+		if !errors.Is(err, model.ErrUnavailable) {
+			t.Errorf("listen on a silent connection ended with %v, want ErrUnavailable", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("listen still waits on a connection that stopped answering")
+	}
+	proxy.Restore()
+	waitForStore(t, st)
+	done, heard := listen()
+	if err := st.Notify(ctx, "holler_test", "back"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-heard:
+		if p != "back" {
+			t.Errorf("heard %q, want back", p)
+		}
+	case err := <-done:
+		t.Fatalf("listen ended: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no notification after the line returned")
+	}
+}
