@@ -163,3 +163,50 @@ func TestListenNoticesSilentConnection(t *testing.T) {
 		t.Fatal("no notification after the line returned")
 	}
 }
+
+// TestSQLiteLockedIsUnavailable: a second process on the same SQLite file
+// (here a second store, as `holler user create` beside a running server)
+// that waits out busy_timeout behind another's write gets ErrUnavailable, a
+// retry-later answer, not an internal error.
+func TestSQLiteLockedIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	opts := store.Options{DataDir: t.TempDir()}
+	first, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := first.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+
+	holding, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- first.InTx(ctx, func(tx *store.Store) error {
+			if err := tx.CreateSite(ctx, &model.Site{Name: "Holds the write lock"}); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-holding:
+	case err := <-held:
+		t.Fatalf("first writer: %v", err)
+	}
+	err = second.CreateSite(ctx, &model.Site{Name: "Waits"})
+	close(release)
+	if !errors.Is(err, model.ErrUnavailable) {
+		t.Errorf("a write behind another process's lock: %v, want ErrUnavailable", err)
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("first writer: %v", err)
+	}
+}
