@@ -120,11 +120,14 @@ func TestListenNoticesSilentConnection(t *testing.T) {
 	defer store.SetListenIdle(200 * time.Millisecond)()
 	st, proxy := openProxied(t)
 	ctx, cancel := context.WithCancel(context.Background())
+	var listeners sync.WaitGroup
+	defer listeners.Wait() // before listenIdle is restored
 	defer cancel()
-
 	listen := func() (<-chan error, <-chan string) {
 		ready, heard, done := make(chan struct{}), make(chan string, 10), make(chan error, 1)
+		listeners.Add(1)
 		go func() {
+			defer listeners.Done()
 			done <- st.Listen(ctx, "holler_test", func() { close(ready) }, func(p string) { heard <- p })
 		}()
 		select {
