@@ -3,9 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"holler/server/internal/dbproxy"
 	"holler/server/internal/model"
@@ -211,5 +215,49 @@ func TestSQLiteLockedIsUnavailable(t *testing.T) {
 	}
 	if err := <-held; err != nil {
 		t.Fatalf("first writer: %v", err)
+	}
+}
+
+// TestTerminatedBackendIsUnavailable: PostgreSQL ends a session (an admin's
+// pg_terminate_backend, a restart: SQLSTATE 57P01) in the middle of a
+// transaction. The transaction fails with ErrUnavailable, and the store
+// recovers by itself on fresh connections.
+func TestTerminatedBackendIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	dbURL := storetest.FreshPostgres(t)
+	st, err := store.Open(ctx, store.Options{DatabaseURL: dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	u, _ := url.Parse(dbURL)
+	err = st.InTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.CountSites(ctx); err != nil {
+			return err
+		}
+		var n int
+		if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = $1 AND pid <> pg_backend_pid()`, strings.TrimPrefix(u.Path, "/")).Scan(&n); err != nil || n == 0 {
+			t.Fatalf("terminate backends: %d, %v", n, err)
+		}
+		_, err := tx.CountSites(ctx)
+		return err
+	})
+	if !errors.Is(err, model.ErrUnavailable) {
+		t.Errorf("a transaction whose session was terminated: %v, want ErrUnavailable", err)
+	}
+	// Other pooled connections of that database were ended too; each fails
+	// at most once (unavailable) and is replaced.
+	waitForStore(t, st)
+	if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateSite(ctx, &model.Site{Name: "After"}) }); err != nil {
+		t.Errorf("a transaction once the store answers again: %v", err)
 	}
 }
