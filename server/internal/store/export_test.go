@@ -9,3 +9,6 @@ func SetListenIdle(d time.Duration) func() {
 	listenIdle = d
 	return func() { listenIdle = old }
 }
+
+// WithConnectTimeout exposes the DSN rule to the tests.
+var WithConnectTimeout = withConnectTimeout

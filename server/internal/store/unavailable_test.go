@@ -261,3 +261,21 @@ func TestTerminatedBackendIsUnavailable(t *testing.T) {
 		t.Errorf("a transaction once the store answers again: %v", err)
 	}
 }
+
+// TestConnectTimeoutAdded: a PostgreSQL URL or keyword string without a
+// connect timeout gets one, so a dial to a server that accepts and never
+// answers ends; one the operator set is kept.
+func TestConnectTimeoutAdded(t *testing.T) {
+	t.Setenv("PGCONNECT_TIMEOUT", "")
+	for in, want := range map[string]string{
+		"postgres://u@db:5432/holler?sslmode=disable":                     "postgres://u@db:5432/holler?connect_timeout=5&sslmode=disable",
+		"postgres://u@db:5432/holler?connect_timeout=2":                   "postgres://u@db:5432/holler?connect_timeout=2",
+		"host=db user=u dbname=holler":                                    "host=db user=u dbname=holler connect_timeout=5",
+		"host=db user=u dbname=holler connect_timeout=30 sslmode=disable": "host=db user=u dbname=holler connect_timeout=30 sslmode=disable",
+	} {
+		got, err := store.WithConnectTimeout(in)
+		if err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
