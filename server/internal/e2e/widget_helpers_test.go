@@ -75,10 +75,16 @@ type wEnv struct {
 // host page; the whole test is bounded by timeout.
 func wStart(t *testing.T, dialect string, limits bool, timeout time.Duration) *wEnv {
 	t.Helper()
-	browser := browsertest.Browser(t)
-	s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: func(c *config.Config) {
+	return wStartWith(t, testserver.Options{Dialect: dialect, Configure: func(c *config.Config) {
 		c.RateLimit = limits
-	}})
+	}}, timeout)
+}
+
+// wStartWith is wStart with the server's options given in full.
+func wStartWith(t *testing.T, o testserver.Options, timeout time.Duration) *wEnv {
+	t.Helper()
+	browser := browsertest.Browser(t)
+	s := testserver.Start(t, o)
 	e := &wEnv{t: t, s: s, page: browsertest.HostPage(t, s.URL, s.DemoKey)}
 	ctx, cancel := context.WithTimeout(browser, timeout)
 	t.Cleanup(cancel)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -35,6 +36,15 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func badRequest(code, msg string) error { return &httpError{http.StatusBadRequest, code, msg} }
+
+// unavailableRetryAfter is the Retry-After (seconds) of a 503: long enough
+// for a restarting database or a reconnecting pool, short enough that a
+// customer's queued message goes out soon after.
+const unavailableRetryAfter = 5
+
+// statusClientClosedRequest is nginx's status for a request its client
+// abandoned; no standard one exists.
+const statusClientClosedRequest = 499
 
 // toHTTP is the one place domain errors become statuses.
 func toHTTP(err error) (int, apiError, int) {
@@ -71,6 +81,12 @@ func toHTTP(err error) (int, apiError, int) {
 		return http.StatusUnauthorized, apiError{Code: "unauthorized", Message: "Missing or invalid credentials."}, 0
 	case errors.Is(err, model.ErrForbidden):
 		return http.StatusForbidden, apiError{Code: "forbidden", Message: "You may not do this."}, 0
+	case errors.Is(err, model.ErrUnavailable):
+		return http.StatusServiceUnavailable, apiError{Code: "unavailable", Message: "The service is briefly unavailable; nothing was saved. Please retry."}, unavailableRetryAfter
+	case errors.Is(err, context.Canceled):
+		// The client closed its request before the answer: it reads no
+		// status, so this one only keeps logs and metrics honest.
+		return statusClientClosedRequest, apiError{Code: "client_closed_request", Message: "The request was cancelled."}, 0
 	case errors.As(err, &ee):
 		return echoError(ee)
 	}
@@ -109,7 +125,12 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		status, body, retry := toHTTP(err)
-		if status >= 500 {
+		switch {
+		case status == http.StatusServiceUnavailable:
+			// Not a bug here: the database is away and the client retries.
+			logger.WarnContext(c.Request().Context(), "request failed: database unavailable", "err", err,
+				"method", c.Request().Method, "path", c.Request().URL.Path)
+		case status >= 500:
 			logger.ErrorContext(c.Request().Context(), "request failed", "err", err,
 				"method", c.Request().Method, "path", c.Request().URL.Path)
 		}

@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"holler/server/internal/buildinfo"
+	"holler/server/internal/model"
 )
 
 // version is read once: it cannot change while the process runs.
@@ -21,7 +23,9 @@ func (a *API) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := a.Service.Ready(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, errorBody{Error: apiError{Code: "store_unavailable", Message: "The database does not answer."}})
+		// Whatever Ping's reason, not ready means "send no traffic yet":
+		// the same answer as any request that finds the database away.
+		return fmt.Errorf("readiness: %w: %w", model.ErrUnavailable, err)
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -29,7 +29,7 @@ func TestHealthAndReady(t *testing.T) {
 }
 
 // TestReadyzWhenStoreGone: dropping the PostgreSQL database under a running
-// server turns /readyz into a 503 in the contract's error shape, while
+// server turns /readyz into a 503 unavailable with Retry-After in the contract's error shape, while
 // /healthz (liveness) stays 200 so an orchestrator does not kill the pod
 // for a database outage.
 func TestReadyzWhenStoreGone(t *testing.T) {
@@ -47,7 +47,10 @@ func TestReadyzWhenStoreGone(t *testing.T) {
 			break
 		}
 	}
-	wantError(t, r, http.StatusServiceUnavailable, "store_unavailable")
+	wantError(t, r, http.StatusServiceUnavailable, "unavailable")
+	if ra := r.Header.Get("Retry-After"); ra == "" {
+		t.Error("readyz 503 without Retry-After")
+	}
 	if r := s.Do(t, "GET", "/healthz", "", nil); r.Status != http.StatusOK {
 		t.Errorf("healthz with the store gone: %d, want 200", r.Status)
 	}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,6 +25,18 @@ func (a *API) widgetSite(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Response().Header()
 		h.Add("Vary", "Origin")
 		site, err := a.Service.WidgetSite(c.Request().Context(), c.Param("site_key"), origin)
+		if errors.Is(err, model.ErrUnavailable) && origin != "" {
+			// The site's allowed origins are unknown while the database is
+			// away. Let the browser read the 503 (it holds nothing of the
+			// site) so the widget sees Retry-After and queues, rather than a
+			// CORS failure that looks like being offline. The request itself
+			// is checked when it is retried.
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", "Retry-After")
+			if c.Request().Method == http.MethodOptions {
+				return answerPreflight(c, 0) // unchecked: not for the browser to cache
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -39,11 +53,13 @@ func site(c echo.Context) *model.Site         { return c.Get(siteKey).(*model.Si
 func visitorOf(c echo.Context) *model.Visitor { return c.Get(visitorKey).(*model.Visitor) }
 
 // preflight answers CORS preflights; browsers cache the answer for a day.
-func (a *API) preflight(c echo.Context) error {
+func (a *API) preflight(c echo.Context) error { return answerPreflight(c, 86400) }
+
+func answerPreflight(c echo.Context, maxAge int) error {
 	h := c.Response().Header()
 	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 	h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key")
-	h.Set("Access-Control-Max-Age", "86400")
+	h.Set("Access-Control-Max-Age", strconv.Itoa(maxAge))
 	return c.NoContent(http.StatusNoContent)
 }
 

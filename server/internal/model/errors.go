@@ -15,6 +15,9 @@ var (
 	ErrRateLimited      = errors.New("rate limited")
 	ErrIdempotencyReuse = errors.New("idempotency key reused with a different request")
 	ErrIdempotencyBusy  = errors.New("a request with this idempotency key is in progress")
+	// ErrUnavailable: the database is unreachable, too slow or restarting.
+	// Nothing was acknowledged; the same request may be retried later.
+	ErrUnavailable = errors.New("the database is unavailable")
 )
 
 // ValidationError lists what is wrong with each field of a request.

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +51,18 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
+// Bounds on waiting for PostgreSQL. A database that stops answering (a
+// network partition, a stalled server) would otherwise hold every request,
+// and every pooled connection, forever; past these bounds a call fails with
+// model.ErrUnavailable and the client retries. They are generous so that a
+// loaded but healthy database never trips them. SQLite is local and has its
+// own busy_timeout, so it is not bounded here.
+const (
+	connectTimeout   = 5 * time.Second  // dialling and authenticating one connection
+	statementTimeout = 10 * time.Second // one statement outside a transaction, including the wait for a pooled connection
+	txTimeout        = 15 * time.Second // one whole transaction, begin to commit
+)
+
 // Open connects to the configured database. It does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	gcfg := &gorm.Config{
@@ -64,7 +78,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		dsn     string
 	)
 	if o.DatabaseURL != "" {
-		dialect, dsn = DialectPostgres, o.DatabaseURL
+		dialect = DialectPostgres
+		if dsn, err = withConnectTimeout(o.DatabaseURL); err != nil {
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		// Applies to statements whose context has no deadline yet; InTx
+		// sets its own, which its statements inherit.
+		gcfg.DefaultContextTimeout = statementTimeout
 		db, err = gorm.Open(postgres.Open(dsn), gcfg)
 	} else {
 		dialect = DialectSQLite
@@ -97,9 +117,42 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	defer cancel()
 	if err := sqlDB.PingContext(pctx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("connect %s: %w", dialect, err)
+		return nil, fmt.Errorf("connect %s: %w", dialect, translate(err))
 	}
 	return &Store{db: db, dialect: dialect, dsn: dsn}, nil
+}
+
+// withConnectTimeout adds connect_timeout to a PostgreSQL connection string
+// that sets none (neither in the string nor in PGCONNECT_TIMEOUT): without
+// it a dial to a server that accepts but never answers waits forever.
+func withConnectTimeout(dsn string) (string, error) {
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		return "", err
+	}
+	if cfg.ConnectTimeout > 0 {
+		return dsn, nil
+	}
+	secs := strconv.Itoa(int(connectTimeout / time.Second))
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return strings.TrimSpace(dsn) + " connect_timeout=" + secs, nil // keyword/value form
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("connect_timeout", secs)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// bounded gives ctx the deadline d on PostgreSQL unless it has one already.
+func (s *Store) bounded(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || s.dialect != DialectPostgres {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 // Dialect is "sqlite" or "postgres".
@@ -120,7 +173,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	ctx, cancel := s.bounded(ctx, statementTimeout)
+	defer cancel()
+	return translate(sqlDB.PingContext(ctx))
 }
 
 func (s *Store) provider() (*goose.Provider, *sql.DB, error) {
@@ -156,7 +211,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate up: %w", err)
+		return nil, fmt.Errorf("migrate up: %w", translate(err))
 	}
 	var applied []string
 	for _, r := range res {
@@ -173,7 +228,7 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]string, error) {
 	}
 	st, err := p.Status(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migration status: %w", err)
+		return nil, fmt.Errorf("migration status: %w", translate(err))
 	}
 	var out []string
 	for _, m := range st {
@@ -192,40 +247,31 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.root != nil { // already in a transaction: join it
 		return fn(s)
 	}
-	return s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
+	ctx, cancel := s.bounded(ctx, txTimeout)
+	defer cancel()
+	// Begin and commit errors come straight from the driver, and fn's own
+	// may too: translate them here so none leaves the store unclassified.
+	// A commit whose answer was lost is unavailable as well: the work may or
+	// may not be committed, which an Idempotency-Key retry resolves.
+	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
 		return fn(&Store{db: gtx, dialect: s.dialect, dsn: s.dsn, root: s})
 	})
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// database/sql rolled the transaction back at the deadline; what fn
+		// saw then may only be "transaction has already been rolled back".
+		return fmt.Errorf("%w: transaction not done in time: %w", model.ErrUnavailable, err)
+	}
+	return translate(err)
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
-
-// translate maps driver errors to model errors.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return model.ErrNotFound
-	}
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return fmt.Errorf("%w: %w", model.ErrConflict, err)
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: %w", model.ErrConflict, err)
-	}
-	if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-		return fmt.Errorf("%w: %w", model.ErrConflict, err)
-	}
-	return err
-}
 
 // Tables lists the user tables and their columns, for the schema test and
 // `holler migrate status`.
 func (s *Store) Tables(ctx context.Context) (map[string][]string, error) {
 	tables, err := s.db.WithContext(ctx).Migrator().GetTables()
 	if err != nil {
-		return nil, err
+		return nil, translate(err)
 	}
 	out := map[string][]string{}
 	for _, t := range tables {
@@ -234,7 +280,7 @@ func (s *Store) Tables(ctx context.Context) (map[string][]string, error) {
 		}
 		cols, err := s.db.WithContext(ctx).Migrator().ColumnTypes(t)
 		if err != nil {
-			return nil, err
+			return nil, translate(err)
 		}
 		for _, c := range cols {
 			out[t] = append(out[t], c.Name())
@@ -250,7 +296,7 @@ func (s *Store) Exclusive(ctx context.Context, name string, fn func(tx *Store) e
 	return s.InTx(ctx, func(tx *Store) error {
 		if tx.dialect == DialectPostgres {
 			if err := tx.q(ctx).Exec("SELECT pg_advisory_xact_lock(hashtext(?))", name).Error; err != nil {
-				return fmt.Errorf("advisory lock %s: %w", name, err)
+				return fmt.Errorf("advisory lock %s: %w", name, translate(err))
 			}
 		}
 		return fn(tx)
