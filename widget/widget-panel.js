@@ -17,8 +17,7 @@ export const strings = {
     sending: 'Sending…',
     q: 'Queued',
     queued: 'Offline – we’ll send it when you’re back',
-    server: 'Server error – we’ll retry',
-    busy: 'Queued – we’ll retry in {s} s',
+    server: 'Queued – we’ll retry in {s} s',
     rate: 'Too many messages – we’ll retry in {s} s',
     err: 'Not sent. Your text is kept – please try again.',
     need: 'Please write a message.',
@@ -53,8 +52,7 @@ export const strings = {
     sending: 'Wird gesendet…',
     q: 'Wartet',
     queued: 'Offline – wird gesendet, sobald Sie zurück sind',
-    server: 'Serverfehler – neuer Versuch folgt',
-    busy: 'Wartet – neuer Versuch in {s} s',
+    server: 'Wartet – neuer Versuch in {s} s',
     rate: 'Zu viele Nachrichten – neuer Versuch in {s} s',
     err: 'Nicht gesendet. Ihr Text bleibt erhalten – bitte erneut versuchen.',
     need: 'Bitte schreiben Sie eine Nachricht.',
@@ -89,8 +87,7 @@ export const strings = {
     sending: 'Envoi…',
     q: 'En attente',
     queued: 'Hors ligne – envoi dès votre retour',
-    server: 'Erreur serveur – nouvel essai bientôt',
-    busy: 'En attente – nouvel essai dans {s} s',
+    server: 'En attente – nouvel essai dans {s} s',
     rate: 'Trop de messages – nouvel essai dans {s} s',
     err: 'Non envoyé. Votre texte est conservé – réessayez.',
     need: 'Veuillez écrire un message.',
@@ -125,8 +122,7 @@ export const strings = {
     sending: 'Enviando…',
     q: 'En cola',
     queued: 'Sin conexión – se enviará cuando vuelvas',
-    server: 'Error del servidor – reintentaremos',
-    busy: 'En cola – reintento en {s} s',
+    server: 'En cola – reintento en {s} s',
     rate: 'Demasiados mensajes – reintento en {s} s',
     err: 'No enviado. Tu texto se conserva: inténtalo de nuevo.',
     need: 'Escribe un mensaje.',
@@ -316,7 +312,7 @@ export function mount(ctx) {
     }
   };
   const errText = (r, e = r.d.error || {}) => !r.s ? t('queued') : r.s == 429 ? t('rate', { s: Math.ceil(r.ra || 10) })
-    : r.s == 503 ? t('busy', { s: Math.ceil(r.ra || 5) }) : r.s > 499 ? t('server')
+    : r.s > 499 ? t('server', { s: Math.ceil(r.ra || 5) })
     : t('err') + (e.message ? ' (' + e.message + ')' : '');
   const dropToken = () => {
     ['token', 'cursor', 'active'].map(k => sv(k));
@@ -366,7 +362,7 @@ export function mount(ctx) {
     } else if (r.s == 401 && !j.c && token) dropToken();
     else if (!r.s || r.s == 408 || r.s == 409 || r.s == 429 || r.s > 499) {
       const n = j.n + 1, wait = r.ra > 0 ? Math.max(1, r.ra) * 1e3 : r.s == 429 ? 1e4 : Math.min(6e4, 1e3 * 2 ** n) * (0.5 + Math.random());
-      saveBox(box().map(x => x.k == j.k ? { ...x, n, next: now() + wait, e: r.s == 429 ? 'rate' : r.s == 503 ? 'busy' : r.s ? 'server' : 'queued', ra: Math.ceil(wait / 1e3) } : x));
+      saveBox(box().map(x => x.k == j.k ? { ...x, n, next: now() + wait, e: r.s == 429 ? 'rate' : r.s ? 'server' : 'queued', ra: Math.ceil(wait / 1e3) } : x));
       if (j.k == formJob) {
         // Queued: show it in its own view.
         busy(false);

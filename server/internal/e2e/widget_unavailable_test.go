@@ -33,7 +33,7 @@ func TestWidgetQueuesWhileDatabaseAway(t *testing.T) {
 		 __w.qa('.thread li.msg[data-state=queued] .meta').some(el => `+busy+`.test(el.textContent))`)
 	e.wWait("the live region says it is queued", busy+`.test(__w.q('[aria-live=polite]').textContent)`)
 	outbox := `JSON.parse(localStorage.getItem('holler:' + document.querySelector('script[data-site]').dataset.site + ':outbox') || '[]')`
-	if !wEval[bool](e, outbox+`.some(j => j.body.body === `+wQ(reply)+` && j.e === 'busy' && j.ra === 5)`) {
+	if !wEval[bool](e, outbox+`.some(j => j.body.body === `+wQ(reply)+` && j.e === 'server' && j.ra === 5)`) {
 		t.Errorf("the reply is not kept in the outbox to retry after Retry-After: %s", wEval[string](e, `JSON.stringify(`+outbox+`)`))
 	}
 	if v := wEval[string](e, `__w.q('#holler-reply').value`); v != "" {
@@ -53,7 +53,7 @@ func TestWidgetQueuesWhileDatabaseAway(t *testing.T) {
 		t.Errorf("an error is shown for a queued message:\n%s", e.wState())
 	}
 	// It keeps retrying (each try answered 503) and stays queued.
-	e.wWait("a second try is answered 503 too and stays queued", outbox+`.some(j => j.body.message === `+wQ(question)+` && j.n >= 2 && j.e === 'busy')`)
+	e.wWait("a second try is answered 503 too and stays queued", outbox+`.some(j => j.body.message === `+wQ(question)+` && j.n >= 2 && j.e === 'server')`)
 
 	proxy.Restore()
 	// Retries come every Retry-After (5 s); the bound is for a loaded machine.
