@@ -10,14 +10,13 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/ncruces/go-sqlite3/gormlite"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -75,8 +74,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// WAL with synchronous=FULL: a committed transaction survives a power
 		// cut, which is what "acknowledged means durable" asks for.
 		dsn = "file:" + filepath.Join(o.DataDir, "holler.db") +
-			"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_timefmt=" + url.QueryEscape(sqliteTimeLayout)
-		db, err = gorm.Open(gormlite.Open(dsn), gcfg)
+			"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
