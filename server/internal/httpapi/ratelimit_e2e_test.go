@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,10 +43,14 @@ func behindProxy(t *testing.T, edit func(*config.Config)) *testserver.Server {
 	}})
 }
 
-// flood sends n requests from one address, 8 at a time, and counts the
-// answers by status.
+// flood sends n JSON requests from one address, 8 at a time, and counts
+// the answers by status.
 func flood(t *testing.T, s *testserver.Server, n int, ip, method, path, token string, body any) map[int]int {
 	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var (
 		mu       sync.Mutex
 		statuses = map[int]int{}
@@ -55,9 +60,13 @@ func flood(t *testing.T, s *testserver.Server, n int, ip, method, path, token st
 	for range 8 {
 		wg.Go(func() {
 			for range next {
-				r := s.Do(t, method, path, token, body, "X-Forwarded-For", ip)
+				status, err := send(s.URL+path, method, token, ip, raw)
+				if err != nil {
+					t.Error(err) // not Fatal: this is not the test's goroutine
+					continue
+				}
 				mu.Lock()
-				statuses[r.Status]++
+				statuses[status]++
 				mu.Unlock()
 			}
 		})
@@ -68,6 +77,25 @@ func flood(t *testing.T, s *testserver.Server, n int, ip, method, path, token st
 	close(next)
 	wg.Wait()
 	return statuses
+}
+
+func send(url, method, token, ip string, body []byte) (int, error) {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", ip)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
 }
 
 // TestFloodingAddressDoesNotThrottleTheSite: one address sending far more
