@@ -19,7 +19,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // doc is one decoded YAML document.
@@ -338,7 +338,7 @@ func one(t *testing.T, byKind map[string][]doc, kind string) doc {
 
 func TestKubernetes(t *testing.T) {
 	byKind := k8sDocs(t)
-	for _, kind := range []string{"Namespace", "Secret", "Deployment", "Service", "Ingress", "Kustomization"} {
+	for _, kind := range []string{"Namespace", "Deployment", "Service", "Ingress", "Kustomization"} {
 		if len(byKind[kind]) == 0 {
 			t.Errorf("kubernetes: no %s", kind)
 		}
@@ -347,11 +347,7 @@ func TestKubernetes(t *testing.T) {
 		return
 	}
 
-	secret := one(t, byKind, "Secret")
-	if getString(secret, "stringData", "HOLLER_DATABASE_URL") == "" {
-		t.Error("kubernetes: Secret should carry HOLLER_DATABASE_URL in stringData")
-	}
-
+	secretName := generatedSecret(t, one(t, byKind, "Kustomization"))
 	dep := one(t, byKind, "Deployment")
 	if r, _ := get(dep, "spec", "replicas").(int); r < 2 {
 		t.Errorf("kubernetes: Deployment replicas = %v, want at least 2", get(dep, "spec", "replicas"))
@@ -392,12 +388,12 @@ func TestKubernetes(t *testing.T) {
 	}
 	var fromSecret bool
 	for _, e := range getList(c, "envFrom") {
-		if getString(e, "secretRef", "name") == getString(secret, "metadata", "name") {
+		if getString(e, "secretRef", "name") == secretName {
 			fromSecret = true
 		}
 	}
 	if !fromSecret {
-		t.Error("kubernetes: container should take its env from the Secret (envFrom.secretRef)")
+		t.Errorf("kubernetes: container should take its env from the generated Secret %q (envFrom.secretRef)", secretName)
 	}
 
 	svc := one(t, byKind, "Service")

@@ -53,6 +53,9 @@ type widgetLimits struct {
 	messagePerIP  *limiter.Keyed
 	writesPerSite *limiter.Keyed
 	readsPerIP    *limiter.Keyed
+	// socketsPerIP bounds websocket connects (staff and widget alike)
+	// from one address: each costs authentication and a replay query.
+	socketsPerIP *limiter.Keyed
 }
 
 // New builds the Echo server with every route.
@@ -73,6 +76,9 @@ func New(d Deps) *echo.Echo {
 		// One site's widget, whatever the IPs: bounds a distributed flood.
 		writesPerSite: limiter.New(50*time.Millisecond, 300, d.RateLimit),
 		readsPerIP:    limiter.New(100*time.Millisecond, 120, d.RateLimit),
+		// A page view opens one widget socket and a dashboard reconnects
+		// with backoff; a minute of either stays well inside this.
+		socketsPerIP: limiter.New(time.Second, 60, d.RateLimit),
 	}
 
 	e := echo.New()

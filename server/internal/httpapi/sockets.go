@@ -44,8 +44,19 @@ func cursorParam(c echo.Context) (model.Cursor, error) {
 	return cur, nil
 }
 
+// chargeSocket takes a connect token from the client address's bucket
+// before any authentication or replay work, so a connect flood costs the
+// server almost nothing; refused, it answers 429 with Retry-After before
+// the upgrade. Staff and widget sockets share the bucket.
+func (a *API) chargeSocket(c echo.Context) error {
+	return charge(a.limits.socketsPerIP, c.RealIP())
+}
+
 // staffSocket streams the events of every site the user may see.
 func (a *API) staffSocket(c echo.Context) error {
+	if err := a.chargeSocket(c); err != nil {
+		return err
+	}
 	r := c.Request()
 	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, a.PublicOrigin) {
 		return &httpError{http.StatusForbidden, "origin_not_allowed", "Staff sockets are accepted only from the dashboard's origin."}
@@ -113,6 +124,9 @@ func (a *API) staffSiteIDs(ctx context.Context, u *model.User) ([]string, error)
 
 // visitorSocket streams one visitor's own conversations.
 func (a *API) visitorSocket(c echo.Context) error {
+	if err := a.chargeSocket(c); err != nil {
+		return err
+	}
 	r := c.Request()
 	s := site(c)
 	token, ok := socketAuth(r)

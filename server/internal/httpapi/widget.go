@@ -75,26 +75,41 @@ func (a *API) visitor(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// limit charges key's bucket in keyed before next runs.
 func limit(keyed *limiter.Keyed, key func(echo.Context) string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if ok, wait := keyed.Allow(key(c)); !ok {
-				return &model.RateLimitError{RetryAfterSeconds: limiter.RetryAfterSeconds(wait)}
+			if err := charge(keyed, key(c)); err != nil {
+				return err
 			}
 			return next(c)
 		}
 	}
 }
 
+// charge takes one token from key's bucket, or answers 429 with how long
+// until one is there.
+func charge(keyed *limiter.Keyed, key string) error {
+	if ok, wait := keyed.Allow(key); !ok {
+		return &model.RateLimitError{RetryAfterSeconds: limiter.RetryAfterSeconds(wait)}
+	}
+	return nil
+}
+
 func byIP(c echo.Context) string   { return site(c).ID + "|" + c.RealIP() }
 func bySite(c echo.Context) string { return site(c).ID }
 
+// limitCreate charges the per-IP bucket before the per-site one: a request
+// its address is refused for must not take a token from the site's shared
+// bucket, or one client hammering away would empty it and every other
+// visitor of that site would get 429 too.
 func (a *API) limitCreate(next echo.HandlerFunc) echo.HandlerFunc {
-	return limit(a.limits.writesPerSite, bySite)(limit(a.limits.createPerIP, byIP)(next))
+	return limit(a.limits.createPerIP, byIP)(limit(a.limits.writesPerSite, bySite)(next))
 }
 
+// limitMessage charges in the same order as limitCreate, for the same reason.
 func (a *API) limitMessage(next echo.HandlerFunc) echo.HandlerFunc {
-	return limit(a.limits.writesPerSite, bySite)(limit(a.limits.messagePerIP, byIP)(next))
+	return limit(a.limits.messagePerIP, byIP)(limit(a.limits.writesPerSite, bySite)(next))
 }
 
 func (a *API) limitReads(next echo.HandlerFunc) echo.HandlerFunc {
