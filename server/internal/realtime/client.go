@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -17,9 +18,8 @@ const (
 	pongWait       = 60 * time.Second
 	pingEvery      = pongWait * 9 / 10
 	readLimit      = 4096 // client frames are tiny typing notices
-	sendQueue      = 256  // frames a socket may lag behind before it is dropped
-	replayPage     = 500
-	maxBuffered    = 10000
+	sendQueue      = 256  // frames waiting for the writer; when full, a live socket catches up from the log
+	logPage        = 500  // events read from the log at a time
 	closeGoingAway = websocket.CloseGoingAway
 )
 
@@ -58,6 +58,16 @@ type ClientFrame struct {
 }
 
 // Client is one websocket.
+//
+// A socket is either live or catching up. Live, the hub's per-site pump
+// hands it each event and it queues the frame without ever blocking, so one
+// slow socket cannot hold up the pump and every other socket behind it.
+// When that queue is full the socket does not drop the event and is not
+// dropped either: it stops being live and its own catch-up goroutine reads
+// the log from its cursor (last) and feeds the queue with blocking sends,
+// so it goes exactly as fast as the socket writes. A reconnect with a
+// cursor starts the same way. A socket that does not read at all is dropped
+// by the write deadline and the ping-pong, not by the size of its backlog.
 type Client struct {
 	hub     *Hub
 	conn    *websocket.Conn
@@ -67,12 +77,16 @@ type Client struct {
 	send    chan []byte
 	done    chan struct{}
 	once    sync.Once
+	behind  chan struct{} // wakes the catch-up goroutine; capacity 1
 
-	mu     sync.Mutex
-	sites  []string
-	last   model.Cursor
-	live   bool
-	buffer []*model.Event
+	mu    sync.Mutex
+	sites []string
+	last  model.Cursor // per site, the last seq queued for (or skipped by) this socket
+	live  bool
+	// missed: while catching up, the pump offered an event past last. The
+	// catch-up reads the log once more before going live, because its last
+	// read may have been taken before that event committed.
+	missed bool
 }
 
 // Options describe a socket to serve.
@@ -101,7 +115,11 @@ func (c *Client) kind() string {
 // after the cursor, then deliver live events. It blocks.
 func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
 	c := &Client{hub: h, conn: conn, staff: o.Staff, visitor: o.Visitor, onFrame: o.OnFrame,
-		send: make(chan []byte, sendQueue), done: make(chan struct{}), sites: o.Sites, last: model.Cursor{}}
+		send: make(chan []byte, sendQueue), done: make(chan struct{}), behind: make(chan struct{}, 1),
+		sites: o.Sites, last: model.Cursor{}}
+	for _, id := range o.Sites {
+		c.last[id] = o.Cursor[id]
+	}
 	if !h.attach(c) {
 		c.closeWith(closeGoingAway, "server shutting down")
 		return
@@ -111,12 +129,16 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
 		h.detach(c)
 		h.metrics.SocketClosed(c.kind())
 	}()
-	go c.writePump()
-	if err := c.replay(ctx, o.Cursor); err != nil {
-		h.logger.Warn("websocket replay", "err", err)
-		c.closeWith(websocket.CloseInternalServerErr, "replay failed")
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); c.writePump() }()
+	go func() { defer wg.Done(); c.feed(ctx) }()
+	// Reading runs from the start, not after the replay: a long replay
+	// still answers pings and notices a client that went away.
 	c.readPump()
+	cancel()
+	wg.Wait()
 }
 
 // StartCursor completes a client's cursor before the upgrade: sites it
@@ -142,77 +164,154 @@ func (h *Hub) StartCursor(ctx context.Context, sites []string, cur model.Cursor)
 	return out, nil
 }
 
-// replay sends every event after the cursor (complete for the client's
-// sites, see StartCursor), then switches to live delivery. Events that
-// arrived live meanwhile were buffered; the ones the replay already sent
-// are skipped by seq.
-func (c *Client) replay(ctx context.Context, cur model.Cursor) error {
+// feed runs for the socket's life: it catches up from the log at the start
+// (the replay after the client's cursor) and again whenever live delivery
+// fell behind, then waits.
+func (c *Client) feed(ctx context.Context) {
+	for {
+		if err := c.catchUp(ctx); err != nil {
+			select {
+			case <-c.done: // the socket closed under the read; nothing to report
+			default:
+				c.hub.logger.Warn("websocket replay", "err", err)
+				c.closeWith(websocket.CloseInternalServerErr, "replay failed")
+			}
+			return
+		}
+		select {
+		case <-c.done:
+			return
+		case <-c.behind:
+		}
+	}
+}
+
+// catchUp sends every event after the socket's cursor, paced by the
+// writer, and switches the socket to live once a full pass over its sites
+// found nothing the pump offered meanwhile.
+func (c *Client) catchUp(ctx context.Context) error {
+	for {
+		for _, site := range c.siteIDs() {
+			if err := c.catchUpSite(ctx, site); err != nil {
+				return err
+			}
+		}
+		c.mu.Lock()
+		if !c.missed {
+			c.live = true
+			c.mu.Unlock()
+			return nil
+		}
+		c.missed = false
+		c.mu.Unlock()
+	}
+}
+
+func (c *Client) catchUpSite(ctx context.Context, site string) error {
 	visitorID := ""
 	if c.visitor != nil {
 		visitorID = c.visitor.VisitorID
 	}
-	for _, site := range c.siteIDs() {
-		from := cur[site]
+	for {
 		c.mu.Lock()
-		c.last[site] = from
+		from, subscribed := c.last[site]
 		c.mu.Unlock()
-		for {
-			events, err := c.hub.log.EventsAfter(ctx, site, from, visitorID, replayPage)
-			if err != nil {
-				return err
-			}
+		if !subscribed {
+			return nil // the site was taken away meanwhile
+		}
+		events, err := c.hub.log.EventsAfter(ctx, site, from, visitorID, logPage)
+		if err != nil {
+			return err
+		}
+		for i := range events {
 			c.mu.Lock()
-			for i := range events {
-				c.deliverLocked(&events[i])
-			}
+			frame, _ := c.advanceLocked(&events[i])
 			c.mu.Unlock()
-			if len(events) < replayPage {
-				break
+			if frame == nil {
+				continue
 			}
-			from = events[len(events)-1].Seq
+			select {
+			case c.send <- frame:
+			case <-c.done:
+				return errClosed
+			}
+		}
+		if len(events) < logPage {
+			return nil
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.buffer {
-		c.deliverLocked(e)
-	}
-	c.buffer, c.live = nil, true
-	return nil
 }
 
+var errClosed = errors.New("socket closed")
+
+// offer hands a live socket an event read by its site's pump. It never
+// blocks: a socket whose queue is full falls back to catching up.
 func (c *Client) offer(e *model.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live {
-		if len(c.buffer) >= maxBuffered {
-			go c.closeWith(websocket.CloseTryAgainLater, "too far behind")
-			return
+		if last, ok := c.last[e.SiteID]; ok && e.Seq > last && c.maySee(e) {
+			c.missed = true
 		}
-		c.buffer = append(c.buffer, e)
 		return
 	}
-	c.deliverLocked(e)
+	frame, undo := c.advanceLocked(e)
+	if frame == nil {
+		return
+	}
+	select {
+	case c.send <- frame:
+	default:
+		// Not queued, so not delivered: the cursor goes back before it and
+		// the catch-up reads it from the log, after what is queued already.
+		undo()
+		c.fallBehindLocked()
+	}
 }
 
-func (c *Client) deliverLocked(e *model.Event) {
+// fallBehindLocked makes the socket catch up from its cursor before it is
+// live again.
+func (c *Client) fallBehindLocked() {
+	if !c.live {
+		c.missed = true // a catch-up is running: make it read once more
+		return
+	}
+	c.live = false
+	select {
+	case c.behind <- struct{}{}:
+	default:
+	}
+}
+
+// maySee reports whether this socket may see e.
+func (c *Client) maySee(e *model.Event) bool {
+	return c.visitor == nil || e.VisitorID == c.visitor.VisitorID && !e.Internal
+}
+
+// advanceLocked moves the socket's cursor past e and returns its frame, or
+// nil when e is not for this socket (already sent, another site, or hidden
+// from a visitor: the cursor still moves past those). undo puts the cursor
+// back.
+func (c *Client) advanceLocked(e *model.Event) (frame []byte, undo func()) {
 	last, subscribed := c.last[e.SiteID]
 	if !subscribed || e.Seq <= last {
-		return
+		return nil, nil
 	}
 	c.last[e.SiteID] = e.Seq
+	if !c.maySee(e) {
+		return nil, nil
+	}
 	data := e.Data
 	if c.visitor != nil {
-		if e.VisitorID != c.visitor.VisitorID || e.Internal {
-			return // the cursor moves past events this socket may not see
-		}
 		data = e.PublicData
 	}
-	frame, _ := json.Marshal(Frame{Type: e.Type, Cursor: c.last.Encode(), SiteID: e.SiteID,
+	frame, _ = json.Marshal(Frame{Type: e.Type, Cursor: c.last.Encode(), SiteID: e.SiteID,
 		ConversationID: e.ConversationID, At: e.CreatedAt, Data: json.RawMessage(data)})
-	c.enqueue(frame)
+	return frame, func() { c.last[e.SiteID] = last }
 }
 
+// offerEphemeral queues a typing notice if there is room: it is worth
+// nothing a moment later, so a busy socket simply misses it.
 func (c *Client) offerEphemeral(siteID string, e *model.Ephemeral) {
 	if c.visitor != nil && (e.VisitorID != c.visitor.VisitorID || !e.FromStaff) {
 		return
@@ -221,17 +320,9 @@ func (c *Client) offerEphemeral(siteID string, e *model.Ephemeral) {
 		return // staff see the visitor typing, not each other
 	}
 	frame, _ := json.Marshal(Frame{Type: e.Type, SiteID: siteID, ConversationID: e.ConversationID, At: e.At, Data: e.Data})
-	c.enqueue(frame)
-}
-
-// enqueue never blocks: a socket whose queue is full is too slow and is
-// dropped, so it cannot stall delivery to anyone else.
-func (c *Client) enqueue(frame []byte) {
 	select {
 	case c.send <- frame:
-	case <-c.done:
 	default:
-		go c.closeWith(websocket.CloseTryAgainLater, "too slow")
 	}
 }
 
@@ -308,8 +399,10 @@ func (c *Client) recheck() {
 		return
 	}
 	var present map[string]int64
+	added := false
 	for _, id := range sites {
 		if !contains(c.siteIDs(), id) {
+			added = true
 			if present, err = c.hub.log.SiteSeqs(ctx); err != nil {
 				c.hub.logger.Warn("websocket recheck", "err", err)
 				return
@@ -331,6 +424,13 @@ func (c *Client) recheck() {
 	c.sites = sites
 	c.mu.Unlock()
 	c.hub.resubscribe(c, sites)
+	if added {
+		// The pump did not offer this socket what a new site committed
+		// between reading its present seq and resubscribing: read the log.
+		c.mu.Lock()
+		c.fallBehindLocked()
+		c.mu.Unlock()
+	}
 }
 
 func contains(list []string, s string) bool {

@@ -74,8 +74,14 @@ func TestEventSequenceUnderConcurrentWriters(t *testing.T) {
 			defer readerWG.Done()
 			var last int64
 			for {
+				// Whether the writers were done must be known before the
+				// read starts: only a read that started after the last
+				// commit is sure to see it, so only its empty answer means
+				// the log is read to the end.
+				final := false
 				select {
 				case <-stop:
+					final = true
 				default:
 				}
 				evs, err := st.Events(ctx, store.EventFilter{SiteID: site.ID, AfterSeq: last, Limit: 1000})
@@ -91,12 +97,8 @@ func TestEventSequenceUnderConcurrentWriters(t *testing.T) {
 					seen = append(seen, e.Seq)
 					last = e.Seq
 				}
-				select {
-				case <-stop:
-					if len(evs) == 0 {
-						return
-					}
-				default:
+				if final && len(evs) == 0 {
+					return
 				}
 			}
 		}()
@@ -120,7 +122,7 @@ func TestEventSequenceUnderConcurrentWriters(t *testing.T) {
 			}(w)
 		}
 		wg.Wait()
-		close(stop)
+		close(stop) // every writer has committed
 		readerWG.Wait()
 		close(errs)
 		for err := range errs {
