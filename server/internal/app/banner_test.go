@@ -7,34 +7,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"holler/server/internal/app"
+	"holler/server/internal/testserver"
 )
-
-// syncBuffer is an io.Writer the server and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // served is one `holler serve` run through the CLI entry point.
 type served struct {
-	stdout, stderr syncBuffer
+	stdout, stderr testserver.LogBuffer
 	addr           string
 }
 

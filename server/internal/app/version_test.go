@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 
 	"holler/server/internal/app"
 	"holler/server/internal/buildinfo"
+	"holler/server/internal/testserver"
 )
 
 // TestVersionAndHelp: `holler version` prints the build's version and every
@@ -109,7 +109,7 @@ func TestReleaseBinary(t *testing.T) {
 	}
 
 	// The running server says which build it is.
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	srv := exec.Command(bin)
 	srv.Env = []string{"HOLLER_DATA_DIR=" + data, "HOLLER_ADDR=" + addr, "HOLLER_LOG_FORMAT=json"}
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
@@ -157,16 +157,6 @@ func TestReleaseBinary(t *testing.T) {
 		!strings.Contains(string(text), `version="`+version+`"} 1`) {
 		t.Errorf("metrics lack holler_build_info for %s:\n%s", version, grepLines(string(text), "holler_build_info"))
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func grepLines(text, s string) string {

@@ -138,7 +138,7 @@ func TestMetricLabelsBounded(t *testing.T) {
 // there and answers 404 on the public listener (which keeps its probes);
 // the metrics listener stops with the server.
 func TestSeparateMetricsListener(t *testing.T) {
-	metricsAddr := freeTCPAddr(t)
+	metricsAddr := testserver.FreeAddr(t)
 	s := testserver.Start(t, testserver.Options{Dialect: store.DialectSQLite, Configure: func(c *config.Config) {
 		c.MetricsAddr = metricsAddr
 	}})
@@ -179,14 +179,4 @@ func metricsText(t *testing.T, s *testserver.Server) string {
 		t.Fatalf("GET /metrics: %d %s", r.Status, r.Body)
 	}
 	return string(r.Body)
-}
-
-func freeTCPAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

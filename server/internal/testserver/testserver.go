@@ -79,7 +79,7 @@ func StartConfig(t testing.TB, cfg config.Config) *Server {
 	// The public URL must be known before start (it is printed and used for
 	// origin checks), but the port is not: listen first on a fixed free port.
 	if cfg.Addr == "127.0.0.1:0" {
-		cfg.Addr = freeAddr(t)
+		cfg.Addr = FreeAddr(t)
 		if cfg.PublicURL == config.Default().PublicURL {
 			cfg.PublicURL = "http://" + cfg.Addr
 		}

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-func freeAddr(t testing.TB) string {
+// FreeAddr returns a loopback address with a port free right now.
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
