@@ -2,7 +2,7 @@
 #
 # Holler container image.
 #
-#   docker build -t holler .
+#   docker build -t holler --build-arg VERSION=$(git describe --tags --always) .
 #   docker run -p 8080:8080 -v holler-data:/data holler
 #
 # With no HOLLER_DATABASE_URL the server keeps its embedded SQLite store in
@@ -17,11 +17,14 @@ COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
 COPY . .
+# .git is not in the build context, so the version (shown by `holler version`,
+# /healthz and holler_build_info) comes in as a build argument.
+ARG VERSION=dev
 # CGO_ENABLED=0: the SQLite driver is pure Go, so the binary is fully static
 # and runs on distroless/static (no libc).
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/holler ./server
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X holler/server/internal/buildinfo.version=${VERSION}" -o /out/holler ./server
 
 # distroless has no shell to mkdir/chown with, so the data directory is made
 # here and copied over with the right owner (65532 = distroless "nonroot").
