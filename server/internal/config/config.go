@@ -32,9 +32,14 @@ type Config struct {
 	AdminPassword  string
 	RateLimit      bool
 	TrustedProxies []netip.Prefix
-	LogFormat      string // "auto", "text" or "json"
-	LogLevel       string
-	ShutdownGrace  time.Duration
+	// Mail (issue 11). SMTPURL empty: mail is queued but not sent.
+	SMTPURL       string // smtp://user:pass@host:port?tls=starttls|implicit|none
+	MailFrom      string // "Shop Help <help@example.com>"; reply+TOKEN@ its domain
+	SMTPListen    string // inbound SMTP listener for customer replies, e.g. ":2525"
+	InboundSecret string // bearer secret of POST /api/v1/inbound/email
+	LogFormat     string // "auto", "text" or "json"
+	LogLevel      string
+	ShutdownGrace time.Duration
 }
 
 // Default returns the configuration of a fresh clone with nothing set.
@@ -72,6 +77,10 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	if v := strings.ToLower(getenv("HOLLER_RATE_LIMIT")); v == "off" || v == "false" || v == "0" {
 		c.RateLimit = false
 	}
+	c.SMTPURL = getenv("HOLLER_SMTP_URL")
+	c.MailFrom = getenv("HOLLER_MAIL_FROM")
+	c.SMTPListen = getenv("HOLLER_SMTP_LISTEN")
+	c.InboundSecret = getenv("HOLLER_INBOUND_SECRET")
 	if v := getenv("HOLLER_LOG_FORMAT"); v != "" {
 		c.LogFormat = v
 	}
