@@ -8,10 +8,12 @@ import (
 )
 
 // Budgets for what a visitor downloads, gzip-compressed: the loader is on
-// every page of every customer site, the rest loads on demand.
+// every page of every customer site, the rest loads on demand (after a click
+// on the button). The total went from 15 to 16 KiB for availability and
+// email replies (issue 11): the loader's budget did not move.
 const (
 	loaderBudget = 3 * 1024
-	totalBudget  = 15 * 1024
+	totalBudget  = 16 * 1024
 )
 
 func gzipSize(t *testing.T, data []byte) int {
