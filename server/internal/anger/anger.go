@@ -52,7 +52,8 @@ type Result struct {
 	Lang string `json:"lang"`
 	// Signals explain the score for the UI, strongest kinds first in the
 	// order met: "word:inakzeptabel", "threat:chargeback", "insult:idiots",
-	// "delay:three weeks", "word:nicht zufrieden", "caps", "exclaim".
+	// "delay:three weeks", "repeat:five times", "word:nicht zufrieden",
+	// "caps", "exclaim".
 	Signals []string `json:"signals"`
 }
 
@@ -77,14 +78,24 @@ func Score(text, lang string) Result {
 	intUntil, intClause, intensity := -1, -1, 1.0
 	waiting := lx.waits(toks)
 	delay, delayText := 0.0, ""
+	repeat, repeatText := 0.0, ""
 	shoutedAnger := false
 
 	for i := 0; i < len(toks); {
 		e, n := lx.match(toks, i)
 		if e == nil {
 			if waiting {
-				if w, words := lx.delayAt(toks, i); w > delay {
-					delay, delayText = w, words
+				if w, words, end := lx.countAt(lx.units, toks, i); w > 0 {
+					w = shoutCount(w, shout, inTerm, i, end)
+					if w > delay {
+						delay, delayText = w, words
+					}
+				}
+			}
+			if w, words, end := lx.countAt(lx.repeats, toks, i); w > 0 {
+				w = shoutCount(w, shout, inTerm, i, end)
+				if w > repeat {
+					repeat, repeatText = w, words
 				}
 			}
 			i++
@@ -137,6 +148,10 @@ func Score(text, lang string) Result {
 		raw += delay
 		sig.add("delay:" + delayText)
 	}
+	if repeat > 0 {
+		raw += repeat
+		sig.add("repeat:" + repeatText)
+	}
 	if extra := shoutExtra(toks, shout, inTerm); extra > 0 || shoutedAnger {
 		raw += extra
 		sig.add("caps")
@@ -171,6 +186,20 @@ func shouting(toks []token) []bool {
 			(i+1 < len(toks) && toks[i+1].shoutable() && toks[i+1].sentence == t.sentence)
 	}
 	return out
+}
+
+// shoutCount boosts a count written in capitals ("FIVE times", "DREI
+// WOCHEN") like a shouted term, and marks its words as counted.
+func shoutCount(w float64, shout, inTerm []bool, from, to int) float64 {
+	shouted := false
+	for j := from; j <= to; j++ {
+		shouted = shouted || shout[j]
+		inTerm[j] = true
+	}
+	if shouted {
+		return w * shoutBoost
+	}
+	return w
 }
 
 // shoutExtra is the weight of shouting beyond the lexicon terms it boosted.

@@ -109,6 +109,7 @@ type lexicon struct {
 	stopwords  map[string]bool
 	numbers    map[string]int
 	units      []unit
+	repeats    []unit // "five times": a count of tries that needs no word of waiting
 	waiting    []pattern
 	openers    []string
 	elision    map[string]bool // clitics split off at an apostrophe: "n'est" -> "n'" "est"
@@ -129,6 +130,7 @@ var tagRE = regexp.MustCompile(`^[a-z]+$`)
 //	[stopwords]    WORD...                 words that tell the language apart
 //	[numbers]      WORD VALUE              e.g. "drei 3"
 //	[units]        PATTERN WEIGHT MIN      e.g. "woche* 1.5 1"
+//	[repeats]      PATTERN WEIGHT MIN      e.g. "mal 1 3" ("drei mal")
 //	[waiting]      PATTERN                 e.g. "seit"
 //	[openers]      a whole line of text    an empathy opener for staff
 //
@@ -162,7 +164,7 @@ func parseLexicon(lang, src string) (*lexicon, error) {
 		if strings.HasPrefix(text, "[") && strings.HasSuffix(text, "]") {
 			section = text[1 : len(text)-1]
 			switch section {
-			case "options", "terms", "negators", "intensifiers", "stopwords", "numbers", "units", "waiting", "openers":
+			case "options", "terms", "negators", "intensifiers", "stopwords", "numbers", "units", "repeats", "waiting", "openers":
 			default:
 				return nil, fmt.Errorf("line %d: unknown section %q", i+1, section)
 			}
@@ -236,7 +238,7 @@ func (lx *lexicon) parseLine(section, text string, seen map[string]int, no int) 
 		}
 		lx.waiting = append(lx.waiting, p)
 		return nil
-	case "units":
+	case "units", "repeats":
 		if len(f) != 3 {
 			return fmt.Errorf("want PATTERN WEIGHT MIN")
 		}
@@ -252,7 +254,11 @@ func (lx *lexicon) parseLine(section, text string, seen map[string]int, no int) 
 		if err != nil || min < 1 || min > 1000 {
 			return fmt.Errorf("bad minimum %q", f[2])
 		}
-		lx.units = append(lx.units, unit{p, w, min})
+		if section == "units" {
+			lx.units = append(lx.units, unit{p, w, min})
+		} else {
+			lx.repeats = append(lx.repeats, unit{p, w, min})
+		}
 		return nil
 	}
 	e := &entry{tag: "word"}
@@ -284,7 +290,7 @@ func (lx *lexicon) parseLine(section, text string, seen map[string]int, no int) 
 		e.weight, f = w, f[:len(f)-1]
 	}
 	var key strings.Builder
-	for _, w := range f {
+	for _, w := range lx.splitClitics(f) {
 		p, err := lx.parsePattern(w)
 		if err != nil {
 			return err
@@ -306,6 +312,24 @@ func (lx *lexicon) parseLine(section, text string, seen map[string]int, no int) 
 		lx.scanned = append(lx.scanned, e)
 	}
 	return nil
+}
+
+// splitClitics splits phrase words the way prepare splits message tokens,
+// so "j'en ai marre" in a lexicon meets "j'" "en" "ai" "marre" in a message.
+func (lx *lexicon) splitClitics(words []string) []string {
+	if len(lx.elision) == 0 {
+		return words
+	}
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		k := foldKey(w)
+		if i := strings.IndexByte(k, '\''); i > 0 && i < len(k)-1 && lx.elision[k[:i]] {
+			out = append(out, k[:i+1], k[i+1:])
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 func parseWeight(s string) (float64, error) {
@@ -443,30 +467,31 @@ func (lx *lexicon) waits(toks []token) bool {
 	return false
 }
 
-// delayAt reports a "number + span of time" complaint starting at toks[i]:
-// its weight and its words, or 0 when there is none.
-func (lx *lexicon) delayAt(toks []token, i int) (float64, string) {
+// countAt reports a "number + unit" complaint starting at toks[i] ("three
+// weeks" from units, "five times" from repeats): its weight, its words and
+// the index of its last token, or 0 when there is none.
+func (lx *lexicon) countAt(units []unit, toks []token, i int) (float64, string, int) {
 	n := lx.isNumber(toks[i])
 	if n == 0 {
-		return 0, ""
+		return 0, "", i
 	}
 	// The unit may follow one filler word: "three whole weeks", "drei ganze Wochen".
 	for j := i + 1; j <= i+2 && j < len(toks); j++ {
 		if toks[j].clause != toks[i].clause {
 			break
 		}
-		for _, u := range lx.units {
+		for _, u := range units {
 			if u.pat.match(toks[j].key) {
 				if n < u.min {
-					return 0, ""
+					return 0, "", i
 				}
 				words := make([]string, 0, j-i+1)
 				for k := i; k <= j; k++ {
 					words = append(words, toks[k].text)
 				}
-				return u.weight, strings.Join(words, " ")
+				return u.weight, strings.Join(words, " "), j
 			}
 		}
 	}
-	return 0, ""
+	return 0, "", i
 }
