@@ -86,14 +86,14 @@ func Score(text, lang string) Result {
 		if e == nil {
 			if waiting {
 				if w, words, end := lx.countAt(lx.units, toks, i); w > 0 {
-					w = shoutCount(w, shout, inTerm, i, end)
+					w = shoutCount(w, shout, inTerm, i, end, &shoutedAnger)
 					if w > delay {
 						delay, delayText = w, words
 					}
 				}
 			}
 			if w, words, end := lx.countAt(lx.repeats, toks, i); w > 0 {
-				w = shoutCount(w, shout, inTerm, i, end)
+				w = shoutCount(w, shout, inTerm, i, end, &shoutedAnger)
 				if w > repeat {
 					repeat, repeatText = w, words
 				}
@@ -127,7 +127,9 @@ func Score(text, lang string) Result {
 				w *= intensity
 				intUntil = -1
 			}
-			if negUntil >= i && negClause == toks[i].clause {
+			// A term that carries its own negation ("not acceptable", "pas
+			// acceptable") is not negated again by the "ne" of "n'est pas".
+			if negUntil >= i && negClause == toks[i].clause && !e.selfNegated {
 				if w > 0 {
 					w = -w * negatedAnger
 				} else {
@@ -190,13 +192,14 @@ func shouting(toks []token) []bool {
 
 // shoutCount boosts a count written in capitals ("FIVE times", "DREI
 // WOCHEN") like a shouted term, and marks its words as counted.
-func shoutCount(w float64, shout, inTerm []bool, from, to int) float64 {
-	shouted := false
+func shoutCount(w float64, shout, inTerm []bool, from, to int, shouted *bool) float64 {
+	loud := false
 	for j := from; j <= to; j++ {
-		shouted = shouted || shout[j]
+		loud = loud || shout[j]
 		inTerm[j] = true
 	}
-	if shouted {
+	if loud {
+		*shouted = true
 		return w * shoutBoost
 	}
 	return w

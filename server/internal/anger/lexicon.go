@@ -90,6 +90,8 @@ type entry struct {
 	weight float64
 	// tag names the signal a term raises: word, threat, insult, delay.
 	tag string
+	// selfNegated: a term whose first word is a negator ("not acceptable").
+	selfNegated bool
 }
 
 // unit is a span of time that, after a number and with a word of waiting in
@@ -198,6 +200,7 @@ func parseLexicon(lang, src string) (*lexicon, error) {
 			return nil, fmt.Errorf("line %d: %w", l.no, err)
 		}
 	}
+	lx.markSelfNegated()
 	for n := range lx.prefixLenSet() {
 		lx.prefixLens = append(lx.prefixLens, n)
 	}
@@ -361,6 +364,22 @@ func (lx *lexicon) parsePattern(w string) (pattern, error) {
 		return p, fmt.Errorf("pattern %q too short", w)
 	}
 	return p, nil
+}
+
+func (lx *lexicon) markSelfNegated() {
+	negators := map[string]bool{}
+	for _, es := range lx.exact {
+		for _, e := range es {
+			if e.kind == negatorEntry && len(e.pats) == 1 {
+				negators[e.pats[0].text] = true
+			}
+		}
+	}
+	for key, es := range lx.exact {
+		for _, e := range es {
+			e.selfNegated = e.kind == termEntry && len(e.pats) > 1 && negators[key]
+		}
+	}
 }
 
 func (lx *lexicon) prefixLenSet() map[int]bool {
