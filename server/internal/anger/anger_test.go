@@ -352,7 +352,8 @@ func BenchmarkScore500(b *testing.B) {
 	msg := "Hello, I ordered a jacket three weeks ago and it still hasn't arrived. I have written to you FOUR times " +
 		"and nobody answers!! This is absolutely unacceptable. The tracking page says 'in transit' since the 3rd " +
 		"and your courier doesn't know anything either. I want a refund now or I will file a chargeback with my " +
-		"bank and leave a bad review. Honestly I am not happy at all with how this has been handled, very poor."
+		"bank and leave a bad review. Honestly I am not happy at all with how this has been handled, very poor. " +
+		"Please call me back today, my number is on the order, and tell me what you are going to do about it."
 	if n := len([]rune(msg)); n < 480 || n > 520 {
 		b.Fatalf("message is %d characters, want about 500", n)
 	}

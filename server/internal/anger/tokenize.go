@@ -45,19 +45,19 @@ const maxScanRunes = 12000
 // as "rip off") without ending the clause; each pictographic symbol is a
 // token of its own so emoji can be lexicon entries.
 func tokenize(text string) scan {
-	var s scan
-	var word []rune
+	s := scan{tokens: make([]token, 0, len(text)/5+1)}
+	word := make([]rune, 0, 32)
 	sentence, clause := 0, 0
-	punctRun := []rune{}
+	punctRun, punctBang := 0, false
 	flushPunct := func() {
-		if len(punctRun) >= 2 {
-			if strings.ContainsRune(string(punctRun), '!') {
+		if punctRun >= 2 {
+			if punctBang {
 				s.exclaimRuns++
 			} else {
 				s.questionRuns++
 			}
 		}
-		punctRun = punctRun[:0]
+		punctRun, punctBang = 0, false
 	}
 	flushWord := func() {
 		if len(word) == 0 {
@@ -94,7 +94,8 @@ func tokenize(text string) scan {
 		case r == '!' || r == '?' || r == '¡' || r == '¿':
 			flushWord()
 			if r == '!' || r == '?' {
-				punctRun = append(punctRun, r)
+				punctRun++
+				punctBang = punctBang || r == '!'
 			} else {
 				s.inverted++
 			}
@@ -130,6 +131,31 @@ func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' || 
 
 func makeToken(word []rune, sentence, clause int) token {
 	t := token{sentence: sentence, clause: clause, digits: true}
+	ascii := true
+	for _, r := range word {
+		ascii = ascii && r < utf8.RuneSelf
+	}
+	if ascii {
+		// The common case: one lowercase copy serves as text and key.
+		b := make([]byte, len(word))
+		for i, r := range word {
+			c := byte(r)
+			switch {
+			case 'A' <= c && c <= 'Z':
+				t.upper++
+				c += 'a' - 'A'
+			case 'a' <= c && c <= 'z':
+				t.lower++
+			}
+			if c < '0' || c > '9' {
+				t.digits = false
+			}
+			b[i] = c
+		}
+		t.text = string(b)
+		t.key = t.text
+		return t
+	}
 	var low, key strings.Builder
 	for _, r := range word {
 		if unicode.IsUpper(r) {
