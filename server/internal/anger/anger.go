@@ -50,10 +50,10 @@ type Result struct {
 	Angry bool `json:"angry"`
 	// Lang is the language the message was scored in ("en", "de", "fr", "es").
 	Lang string `json:"lang"`
-	// Signals explain the score for the UI: lexicon words in the order met,
-	// then delay, repeat, caps, exclaim: "word:inakzeptabel", "threat:chargeback", "insult:idiots",
-	// "delay:three weeks", "repeat:five times", "word:nicht zufrieden",
-	// "caps", "exclaim".
+	// Signals explain the score for the UI: lexicon words in the order met
+	// ("word:inakzeptabel", "threat:chargeback", "insult:idiots",
+	// "word:nicht zufrieden"), then "delay:three weeks", "repeat:five times",
+	// "caps", "exclaim". Never nil.
 	Signals []string `json:"signals"`
 }
 
