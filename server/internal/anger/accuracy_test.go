@@ -58,11 +58,11 @@ func ratio(a, b int) float64 {
 // evaluate scores every message with its language as the hint (as the inbox
 // will: the site's language) and logs the misses when ANGER_MISSES names
 // the split, for tuning on dev.
-func evaluate(t *testing.T, lang, split string) confusion {
+func evaluate(t *testing.T, lang, split, hint string) confusion {
 	var c confusion
-	show := os.Getenv("ANGER_MISSES") == split
+	show := os.Getenv("ANGER_MISSES") == split && hint == lang
 	for _, m := range loadLabelled(t, lang, split) {
-		r := Score(m.text, lang)
+		r := Score(m.text, hint)
 		switch {
 		case r.Angry && m.angry:
 			c.tp++
@@ -94,16 +94,49 @@ var floors = map[string]struct{ precision, recall float64 }{
 func TestAccuracy(t *testing.T) {
 	for _, lang := range languages {
 		for _, split := range []string{"dev", "test"} {
-			c := evaluate(t, lang, split)
+			c := evaluate(t, lang, split, lang)
 			n := c.tp + c.fp + c.fn + c.tn
 			t.Logf("%s %-4s n=%d angry=%d  precision %.3f  recall %.3f  (tp %d fp %d fn %d tn %d)",
 				lang, split, n, c.tp+c.fn, c.precision(), c.recall(), c.tp, c.fp, c.fn, c.tn)
+			// The same without a hint: the language guessed from the text.
+			d := evaluate(t, lang, split, "")
+			t.Logf("%s %-4s no hint: precision %.3f  recall %.3f", lang, split, d.precision(), d.recall())
 			if split != "test" {
 				continue
 			}
 			if f := floors[lang]; c.precision() < f.precision || c.recall() < f.recall {
 				t.Errorf("%s test half: precision %.3f recall %.3f, below the floor %.2f / %.2f",
 					lang, c.precision(), c.recall(), f.precision, f.recall)
+			}
+		}
+	}
+}
+
+// detectFloor: the least share of messages whose language is detected
+// without a hint, in each language and half.
+const detectFloor = 0.95
+
+// TestDetectOnSample measures the language guesser on the labelled
+// messages, per half (its stopword lists were adjusted looking at dev only):
+// with no hint, and with the wrong hint "en" (a German complaint on an
+// English site), where a short message may rightly keep the hint.
+func TestDetectOnSample(t *testing.T) {
+	for _, lang := range languages {
+		for _, split := range []string{"dev", "test"} {
+			var n, bare, hinted int
+			for _, m := range loadLabelled(t, lang, split) {
+				n++
+				if Score(m.text, "").Lang == lang {
+					bare++
+				}
+				if Score(m.text, "en").Lang == lang {
+					hinted++
+				}
+			}
+			t.Logf("%s %-4s no hint: %d/%d right (%.3f); hint \"en\": %d/%d scored in %s (%.3f)",
+				lang, split, bare, n, ratio(bare, n), hinted, n, lang, ratio(hinted, n))
+			if ratio(bare, n) < detectFloor {
+				t.Errorf("%s %s: only %.3f detected without a hint", lang, split, ratio(bare, n))
 			}
 		}
 	}

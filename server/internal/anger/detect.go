@@ -55,7 +55,7 @@ func letterLanguage(r rune) int {
 		return 1
 	case 'ç', 'œ', 'è', 'ê', 'à', 'ù', 'â', 'î', 'ô', 'û', 'ë', 'ï':
 		return 2
-	case 'ñ':
+	case 'ñ', 'á', 'í', 'ó', 'ú':
 		return 3
 	}
 	return -1
