@@ -73,9 +73,15 @@ func (s *Service) StaffTyping(ctx context.Context, actor *model.User, convID str
 
 // VisitorTyping tells the site's staff that the visitor types.
 func (s *Service) VisitorTyping(ctx context.Context, v *model.Visitor, convID string) error {
-	c, err := s.visitorConversation(ctx, v, convID)
+	if !validID(convID) {
+		return model.ErrNotFound
+	}
+	c, err := s.store.ConversationByID(ctx, convID)
 	if err != nil {
 		return err
+	}
+	if c.SiteID != v.SiteID || c.VisitorID != v.ID {
+		return model.ErrNotFound
 	}
 	s.typing(ctx, c, false, v.ID)
 	return nil
