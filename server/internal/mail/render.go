@@ -77,6 +77,9 @@ func Render(c Content) (Rendered, error) {
 	return out, nil
 }
 
+// KindLabel is a conversation kind's name in locale.
+func KindLabel(locale, kind string) string { return stringsFor(locale)["kind_"+kind] }
+
 type wording map[string]string
 
 func (t wording) fill(key string, c Content) string {

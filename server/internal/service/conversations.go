@@ -120,6 +120,9 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 			map[string]any{"conversation": conv.ForVisitor(), "message": msg.ForVisitor()}); err != nil {
 			return nil, nil, err
 		}
+		if err := s.mailNewConversation(ctx, tx, conv, msg); err != nil {
+			return nil, nil, err
+		}
 		token, err := s.signer.Visitor(site.ID, visitor.ID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sign visitor token: %w", err)
