@@ -60,8 +60,8 @@ func ParseURL(s string) (SMTPConfig, error) {
 		return c, errors.New("a path or fragment means nothing here: want smtp://user:pass@host:port?tls=...")
 	}
 	c.Host, c.Port = u.Hostname(), u.Port()
-	if strings.ContainsAny(c.Host, " \t\r\n") {
-		return c, errors.New("host contains white space")
+	if !validHost(c.Host) {
+		return c, fmt.Errorf("host %q is neither a host name nor an IP address", c.Host)
 	}
 	if u.User != nil {
 		c.Username = u.User.Username()
@@ -117,6 +117,21 @@ func (c SMTPConfig) Redacted() string {
 		u.User = url.UserPassword(c.Username, "xxxxx")
 	}
 	return u.String()
+}
+
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func isLoopback(host string) bool {
