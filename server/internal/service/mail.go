@@ -59,35 +59,38 @@ func mailBackoff(attempts int) time.Duration {
 // errNoMailServer: the worker runs without a sender (no HOLLER_SMTP_URL).
 var errNoMailServer = errors.New("no mail server configured")
 
-// DeliverMail claims the due outbox rows and sends them; it returns how many
-// it sent. A mail server that cannot be reached ends the round after the
-// first failure (the rest are released untouched for the next round), so an
-// outage costs one timeout per round rather than one per queued mail.
+// DeliverMail sends the due outbox rows, a batch at a time, and returns how
+// many it sent. A mail server that cannot be reached ends the run after the
+// first failure (the rest of the batch is released untouched for the next
+// run), so an outage costs one timeout per run rather than one per mail.
 func (s *Service) DeliverMail(ctx context.Context, sender MailSender) (int, error) {
 	if sender == nil {
 		return 0, errNoMailServer
 	}
-	rows, err := s.store.ClaimMail(ctx, s.now(), mailLease, mailBatch)
-	if err != nil {
-		return 0, err
-	}
 	sent := 0
-	for i := range rows {
-		m := &rows[i]
-		if ctx.Err() != nil {
-			s.releaseMail(rows[i:])
-			return sent, ctx.Err()
-		}
-		outcome, err := s.deliverOne(ctx, sender, m)
-		if err != nil && !holmail.IsPermanent(err) {
-			s.releaseMail(rows[i+1:])
+	for {
+		rows, err := s.store.ClaimMail(ctx, s.now(), mailLease, mailBatch)
+		if err != nil {
 			return sent, err
 		}
-		if outcome == model.MailSent {
-			sent++
+		for i := range rows {
+			if ctx.Err() != nil {
+				s.releaseMail(rows[i:])
+				return sent, ctx.Err()
+			}
+			status, serverAway := s.deliverOne(ctx, sender, &rows[i])
+			if status == model.MailSent {
+				sent++
+			}
+			if serverAway {
+				s.releaseMail(rows[i+1:])
+				return sent, nil
+			}
+		}
+		if len(rows) < mailBatch {
+			return sent, nil
 		}
 	}
-	return sent, nil
 }
 
 // releaseMail hands claimed but untried rows back as they were.
@@ -102,10 +105,10 @@ func (s *Service) releaseMail(rows []model.OutboxMail) {
 }
 
 // deliverOne composes and sends one row and records the outcome. It returns
-// the row's new status and the send error, if any.
-func (s *Service) deliverOne(ctx context.Context, sender MailSender, m *model.OutboxMail) (string, error) {
+// the row's new status and whether the mail server (or the store) failed in
+// a way that makes trying the next row now pointless.
+func (s *Service) deliverOne(ctx context.Context, sender MailSender, m *model.OutboxMail) (status string, serverAway bool) {
 	msg, err := s.composeMail(ctx, m)
-	var sendErr error
 	switch {
 	case errors.Is(err, errNothingToSay):
 		m.Status = model.MailSkipped
@@ -114,13 +117,10 @@ func (s *Service) deliverOne(ctx context.Context, sender MailSender, m *model.Ou
 		m.Attempts++
 		m.LastError = err.Error()
 		m.SendAfter = s.now().Add(mailBackoff(m.Attempts))
-		s.log.Warn("compose mail", "mail_id", m.ID, "kind", m.Kind, "err", err)
+		serverAway = true
+		s.log.Warn("compose mail; will retry", "mail_id", m.ID, "kind", m.Kind, "err", err)
 	default:
-		raw, berr := msg.Bytes()
-		if berr != nil {
-			return "", berr
-		}
-		sendErr = sender.Send(ctx, s.mailFrom.Address, []string{m.Recipient}, raw)
+		sendErr := s.sendComposed(ctx, sender, msg, m.Recipient)
 		now := s.now()
 		m.Attempts++
 		switch {
@@ -133,6 +133,7 @@ func (s *Service) deliverOne(ctx context.Context, sender MailSender, m *model.Ou
 			s.mailMetric(func(mm MailMetrics) { mm.MailFailed(m.Kind) })
 		default:
 			m.LastError, m.SendAfter = sendErr.Error(), now.Add(mailBackoff(m.Attempts))
+			serverAway = !holmail.IsPermanent(sendErr)
 			s.log.Warn("mail not sent; will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", m.Attempts, "retry_at", m.SendAfter, "err", sendErr)
 			s.mailMetric(func(mm MailMetrics) { mm.MailRetried() })
 		}
@@ -147,7 +148,15 @@ func (s *Service) deliverOne(ctx context.Context, sender MailSender, m *model.Ou
 	} else if !ok {
 		s.log.Warn("mail claim ran out before its outcome was recorded", "mail_id", m.ID)
 	}
-	return m.Status, sendErr
+	return m.Status, serverAway
+}
+
+func (s *Service) sendComposed(ctx context.Context, sender MailSender, msg *holmail.Message, to string) error {
+	raw, err := msg.Bytes()
+	if err != nil {
+		return err
+	}
+	return sender.Send(ctx, s.mailFrom.Address, []string{to}, raw)
 }
 
 func (s *Service) mailMetric(f func(MailMetrics)) {
@@ -397,4 +406,37 @@ func (s *Service) mailNewConversation(ctx context.Context, tx *store.Store, c *m
 		}
 	}
 	return nil
+}
+
+// SeenInput names the newest message the widget showed.
+type SeenInput struct {
+	MessageID string `json:"message_id"`
+}
+
+// VisitorSeen records that the customer's widget showed a message in an
+// open, visible panel: replies up to it are not mailed.
+func (s *Service) VisitorSeen(ctx context.Context, v *model.Visitor, convID string, in SeenInput) error {
+	var val model.Validator
+	in.MessageID = checkText(&val, "message_id", in.MessageID, 64, true, oneLine)
+	if err := val.Err(); err != nil {
+		return err
+	}
+	if !validID(convID) {
+		return model.ErrNotFound
+	}
+	c, err := s.store.ConversationByID(ctx, convID)
+	if err != nil {
+		return err
+	}
+	if c.SiteID != v.SiteID || c.VisitorID != v.ID {
+		return model.ErrNotFound
+	}
+	msg, err := s.store.MessageByID(ctx, in.MessageID)
+	if err != nil {
+		return err
+	}
+	if msg.ConversationID != c.ID || msg.Internal {
+		return model.ErrNotFound
+	}
+	return s.store.MarkVisitorSeen(ctx, c.ID, msg.CreatedAt)
 }
