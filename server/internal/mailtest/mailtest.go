@@ -1,0 +1,244 @@
+// Package mailtest runs a real SMTP server (emersion/go-smtp) on a loopback
+// port for tests: it records what it receives over TCP, and it can be
+// taken down, made to stall or to refuse, and brought back on the same port.
+package mailtest
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Received is one message the server accepted.
+type Received struct {
+	From   string
+	To     []string
+	Raw    []byte
+	Header mail.Header
+}
+
+// Server is a test SMTP server.
+type Server struct {
+	Addr string
+
+	mu       sync.Mutex
+	msgs     []Received
+	srv      *smtp.Server
+	stall    net.Listener
+	stalled  []net.Conn
+	reject   bool
+	accepted chan struct{}
+}
+
+// Start runs a server on a free loopback port until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{accepted: make(chan struct{}, 1)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Addr = ln.Addr().String()
+	s.serve(ln)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// URL is the HOLLER_SMTP_URL of this server, with a short timeout so a
+// stalled server costs a test seconds.
+func (s *Server) URL() string { return "smtp://" + s.Addr + "?timeout=2s" }
+
+func (s *Server) serve(ln net.Listener) {
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv.Domain = "mailtest.local"
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	srv.MaxMessageBytes = 1 << 20
+	srv.AllowInsecureAuth = true
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// Stop closes the listener and every connection: new connections are
+// refused until Restart.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv, stall, conns := s.srv, s.stall, s.stalled
+	s.srv, s.stall, s.stalled = nil, nil, nil
+	s.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close()
+	}
+	if stall != nil {
+		_ = stall.Close()
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// Stall replaces the server with a listener on the same port that accepts
+// connections and never says a word, like a hung mail server.
+func (s *Server) Stall(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	ln := listenAgain(t, s.Addr)
+	s.mu.Lock()
+	s.stall = ln
+	s.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.stalled = append(s.stalled, c)
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// Restart serves SMTP on the same port again.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.serve(listenAgain(t, s.Addr))
+}
+
+// Reject makes the server refuse every message with a permanent 550 (on)
+// or accept again (off).
+func (s *Server) Reject(on bool) {
+	s.mu.Lock()
+	s.reject = on
+	s.mu.Unlock()
+}
+
+func listenAgain(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			return ln
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("listen again on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Messages returns what the server has accepted so far.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.msgs...)
+}
+
+// WaitFor waits until at least n messages arrived (or fails the test after
+// within) and returns them all.
+func (s *Server) WaitFor(t testing.TB, n int, within time.Duration) []Received {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := s.Messages()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d mails, want %d within %s", len(got), n, within)
+		}
+		select {
+		case <-s.accepted:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+type session struct {
+	s    *Server
+	from string
+	to   []string
+}
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error { x.from = from; return nil }
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error   { x.to = append(x.to, to); return nil }
+func (x *session) Reset()                                       { x.from, x.to = "", nil }
+func (x *session) Logout() error                                { return nil }
+
+func (x *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	x.s.mu.Lock()
+	reject := x.s.reject
+	x.s.mu.Unlock()
+	if reject {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "not a message: " + err.Error()}
+	}
+	x.s.mu.Lock()
+	x.s.msgs = append(x.s.msgs, Received{From: x.from, To: append([]string(nil), x.to...), Raw: raw, Header: m.Header})
+	x.s.mu.Unlock()
+	select {
+	case x.s.accepted <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Part returns the decoded body of the message's part of content type
+// typ (text/plain or text/html) in a multipart/alternative message.
+func (r Received) Part(typ string) (string, error) {
+	m, err := mail.ReadMessage(bytes.NewReader(r.Raw))
+	if err != nil {
+		return "", err
+	}
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		return "", errors.New("not multipart/alternative: " + m.Header.Get("Content-Type"))
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return "", errors.New("no " + typ + " part")
+		}
+		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if pt != typ {
+			continue
+		}
+		var rd io.Reader = p // multipart decodes quoted-printable itself
+		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			rd = quotedprintable.NewReader(p)
+		}
+		b, err := io.ReadAll(rd)
+		return string(b), err
+	}
+}
+
+// Subject is the decoded Subject header.
+func (r Received) Subject() string {
+	s, err := new(mime.WordDecoder).DecodeHeader(r.Header.Get("Subject"))
+	if err != nil {
+		return r.Header.Get("Subject")
+	}
+	return s
+}
