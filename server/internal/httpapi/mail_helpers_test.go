@@ -159,3 +159,22 @@ func countByMessageID(all []mailtest.Received) map[string]int {
 	}
 	return out
 }
+
+// createAgent adds an agent of the demo site with a new-conversation
+// notification mode and returns their ID.
+func createAgent(t *testing.T, s *testserver.Server, admin, email, mode string) string {
+	t.Helper()
+	r := s.Do(t, "POST", "/api/v1/users", admin, map[string]any{"email": email, "name": "Agent " + mode,
+		"password": testserver.Password, "role": "agent", "site_ids": []string{s.DemoSite},
+		"notifications": map[string]any{"new_conversations": mode}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create agent: %d %s", r.Status, r.Body)
+	}
+	var out struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	r.JSON(t, &out)
+	return out.User.ID
+}

@@ -175,8 +175,8 @@ func (in *NotificationsInput) apply(v *model.Validator, p *model.NotificationPre
 		}
 	}
 	if in.DigestMinutes != nil {
-		if *in.DigestMinutes < 15 || *in.DigestMinutes > 1440 {
-			v.Add("notifications.digest_minutes", "must be between 15 and 1440 minutes")
+		if *in.DigestMinutes < 1 || *in.DigestMinutes > 1440 {
+			v.Add("notifications.digest_minutes", "must be between 1 and 1440 minutes")
 		}
 		p.DigestMinutes = *in.DigestMinutes
 	}
