@@ -176,8 +176,8 @@ type session struct {
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error { x.from = from; return nil }
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error   { x.to = append(x.to, to); return nil }
-func (x *session) Reset()                                       { x.from, x.to = "", nil }
-func (x *session) Logout() error                                { return nil }
+func (x *session) Reset()                                      { x.from, x.to = "", nil }
+func (x *session) Logout() error                               { return nil }
 
 func (x *session) Data(r io.Reader) error {
 	raw, err := io.ReadAll(r)
