@@ -9,10 +9,8 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,11 +223,8 @@ func (r Received) Part(typ string) (string, error) {
 		if pt != typ {
 			continue
 		}
-		var rd io.Reader = p // multipart decodes quoted-printable itself
-		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-			rd = quotedprintable.NewReader(p)
-		}
-		b, err := io.ReadAll(rd)
+		// NextPart decodes quoted-printable itself (and drops the header).
+		b, err := io.ReadAll(p)
 		return string(b), err
 	}
 }

@@ -421,15 +421,9 @@ func (s *Service) VisitorSeen(ctx context.Context, v *model.Visitor, convID stri
 	if err := val.Err(); err != nil {
 		return err
 	}
-	if !validID(convID) {
-		return model.ErrNotFound
-	}
-	c, err := s.store.ConversationByID(ctx, convID)
+	c, err := s.visitorConversation(ctx, v, convID)
 	if err != nil {
 		return err
-	}
-	if c.SiteID != v.SiteID || c.VisitorID != v.ID {
-		return model.ErrNotFound
 	}
 	msg, err := s.store.MessageByID(ctx, in.MessageID)
 	if err != nil {
