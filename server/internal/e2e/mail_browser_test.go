@@ -1,0 +1,107 @@
+package e2e_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"holler/server/internal/config"
+	"holler/server/internal/mailtest"
+	"holler/server/internal/storetest"
+	"holler/server/internal/testserver"
+)
+
+// TestWidgetSeenReplyIsNotMailed: a staff reply the customer reads in the
+// open widget is reported seen and never mailed; once the customer closed
+// the panel, the next reply reaches them by mail (and only that one). Real
+// browser, real SMTP server, both stores.
+func TestWidgetSeenReplyIsNotMailed(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			smtp := mailtest.Start(t)
+			e := wStartWith(t, testserver.Options{Dialect: dialect, Configure: func(c *config.Config) {
+				c.RateLimit = false
+				c.SMTPURL, c.MailFrom = smtp.URL(), "Shop Help <help@shop.example>"
+			}}, 150*time.Second)
+			// Long enough for the widget to show the reply and say so first.
+			if r := e.s.Do(t, "PATCH", "/api/v1/sites/"+e.s.DemoSite, e.admin, map[string]any{"reply_email_delay_seconds": 15}); r.Status != http.StatusOK {
+				t.Fatalf("delay: %d %s", r.Status, r.Body)
+			}
+			e.wDo("desktop viewport", chromedp.EmulateViewport(1280, 900))
+			e.wLoad()
+			e.wOpenPanel()
+			e.wPickKind("complaint")
+			e.wType("#holler-message", wComplaint)
+			e.wType("#holler-email", wEmail)
+			e.wClick("send", wJS(".send"))
+			c := e.wByRef(e.wWaitRef())
+			if c == nil {
+				t.Fatal("staff do not see the complaint")
+			}
+			e.wStaffReply(c.ID, "Read live in the widget.")
+			e.wWait("the answer shows in the open panel", `__w.thread().some(m => m.author === 'staff' && m.text === 'Read live in the widget.')`)
+
+			// The witness: a conversation answered later, with the same delay;
+			// the worker sends in due order, so when its mail is here the
+			// widget customer's row has been decided.
+			r := e.s.Do(t, "POST", "/api/v1/widget/"+e.s.DemoKey+"/conversations", "", map[string]any{"kind": "question", "message": "?", "email": "witness@customer.example"})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("witness: %d %s", r.Status, r.Body)
+			}
+			var w struct {
+				Conversation struct {
+					ID string `json:"id"`
+				} `json:"conversation"`
+			}
+			r.JSON(t, &w)
+			e.wStaffReply(w.Conversation.ID, "Witness answer")
+			waitMail(t, smtp, "witness@customer.example", 1)
+			if n := len(mailsFor(smtp.Messages(), wEmail)); n != 0 {
+				t.Fatalf("a reply the widget showed was mailed (%d mails)", n)
+			}
+
+			// The customer leaves: the next reply is mailed, alone.
+			e.wDo("Escape", chromedp.KeyEvent(kb.Escape))
+			e.wWait("the panel closes", `__w.q('#holler-panel').hidden`)
+			e.wStaffReply(c.ID, "Mailed because unseen.")
+			m := waitMail(t, smtp, wEmail, 1)[0]
+			text, err := m.Part("text/plain")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, "Mailed because unseen.") || strings.Contains(text, "Read live in the widget.") {
+				t.Errorf("mail text:\n%s", text)
+			}
+		})
+	}
+}
+
+func mailsFor(all []mailtest.Received, addr string) []mailtest.Received {
+	var out []mailtest.Received
+	for _, m := range all {
+		for _, to := range m.To {
+			if strings.EqualFold(to, addr) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func waitMail(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest.Received {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if got := mailsFor(smtp.Messages(), addr); len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d mails to %s", n, addr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
