@@ -97,7 +97,7 @@ func TestRenderLocales(t *testing.T) {
 		for _, kind := range []string{mail.KindCustomerReply, mail.KindStaffNew, mail.KindStaffReply, mail.KindStaffDigest} {
 			r, err := mail.Render(mail.Content{Kind: kind, Locale: loc, SiteName: "Shop", Color: "red;}", Ref: "K7Q-4M2", ConvKind: "complaint",
 				Link: "https://help.example/c/tok", Items: []mail.Item{{Author: "Ann", Body: "<script>x</script>"}},
-				Digest: []mail.DigestEntry{{SiteName: "Shop", Ref: "K7Q-4M2", ConvKind: "Complaint", Preview: "<b>p</b>", Link: "https://help.example/#/inbox/1"}},
+				Digest:       []mail.DigestEntry{{SiteName: "Shop", Ref: "K7Q-4M2", ConvKind: "Complaint", Preview: "<b>p</b>", Link: "https://help.example/#/inbox/1"}},
 				SettingsLink: "https://help.example/#/team"})
 			if err != nil {
 				t.Fatalf("%s %s: %v", loc, kind, err)

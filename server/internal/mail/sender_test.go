@@ -115,7 +115,9 @@ func TestSender(t *testing.T) {
 		}()
 		cfg, _ := mail.ParseURL("smtp://" + ln.Addr().String() + "?timeout=500ms")
 		done := make(chan error, 1)
-		go func() { done <- mail.NewSender(cfg).Send(context.Background(), "a@example.com", []string{"b@example.com"}, msg) }()
+		go func() {
+			done <- mail.NewSender(cfg).Send(context.Background(), "a@example.com", []string{"b@example.com"}, msg)
+		}()
 		select {
 		case err := <-done:
 			var ne net.Error
