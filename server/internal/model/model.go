@@ -46,39 +46,41 @@ const (
 // Site is one website that embeds the widget. Key is the public identifier
 // used in the snippet; ID is what staff APIs use.
 type Site struct {
-	ID             string   `json:"id" gorm:"primaryKey"`
-	Key            string   `json:"key"`
-	Name           string   `json:"name"`
-	AllowedOrigins []string `json:"allowed_origins" gorm:"serializer:json"`
-	Color          string   `json:"color"`
-	Position       string   `json:"position"`
-	Greeting       string   `json:"greeting"`
-	ButtonLabel    string   `json:"button_label"`
-	Kinds          []string `json:"kinds" gorm:"serializer:json"`
-	Locale         string   `json:"locale"`
+	ID             string    `json:"id" gorm:"primaryKey"`
+	Key            string    `json:"key"`
+	Name           string    `json:"name"`
+	AllowedOrigins []string  `json:"allowed_origins" gorm:"serializer:json"`
+	Color          string    `json:"color"`
+	Position       string    `json:"position"`
+	Greeting       string    `json:"greeting"`
+	ButtonLabel    string    `json:"button_label"`
+	Kinds          []string  `json:"kinds" gorm:"serializer:json"`
+	Locale         string    `json:"locale"`
+	EventSeq       int64     `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+
 	// ReplyEmailDelaySeconds is how long a staff reply may wait unseen by
 	// the customer's widget before it is mailed to them (0: at once).
-	ReplyEmailDelaySeconds int       `json:"reply_email_delay_seconds"`
-	EventSeq               int64     `json:"-"`
-	CreatedAt              time.Time `json:"created_at"`
-	UpdatedAt              time.Time `json:"updated_at"`
+	ReplyEmailDelaySeconds int `json:"reply_email_delay_seconds"`
 }
 
 // User is a staff member. SessionVersion is bumped whenever the user's
 // rights shrink (disabled, password changed, removed from a site) so that
 // every token and socket issued before can be recognised as stale.
 type User struct {
-	ID             string            `json:"id" gorm:"primaryKey"`
-	Email          string            `json:"email"`
-	Name           string            `json:"name"`
-	PasswordHash   string            `json:"-"`
-	Role           string            `json:"role"`
-	Disabled       bool              `json:"disabled"`
-	SessionVersion int64             `json:"-"`
-	Notifications  NotificationPrefs `json:"notifications" gorm:"embedded;embeddedPrefix:notify_"`
-	CreatedAt      time.Time         `json:"created_at"`
-	UpdatedAt      time.Time         `json:"updated_at"`
-	SiteIDs        []string          `json:"site_ids" gorm:"-"`
+	ID             string    `json:"id" gorm:"primaryKey"`
+	Email          string    `json:"email"`
+	Name           string    `json:"name"`
+	PasswordHash   string    `json:"-"`
+	Role           string    `json:"role"`
+	Disabled       bool      `json:"disabled"`
+	SessionVersion int64     `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	SiteIDs        []string  `json:"site_ids" gorm:"-"`
+
+	Notifications NotificationPrefs `json:"notifications" gorm:"embedded;embeddedPrefix:notify_"`
 }
 
 // IsAdmin reports whether the user administers every site.
@@ -104,28 +106,29 @@ type Visitor struct {
 
 // Conversation is one question, complaint, feedback or praise thread.
 type Conversation struct {
-	ID            string   `json:"id" gorm:"primaryKey"`
-	SiteID        string   `json:"site_id"`
-	VisitorID     string   `json:"visitor_id"`
-	Ref           string   `json:"ref"`
-	Kind          string   `json:"kind"`
-	Status        string   `json:"status"`
-	AssigneeID    *string  `json:"assignee_id"`
-	Tags          []string `json:"tags" gorm:"serializer:json"`
-	PageURL       string   `json:"page_url"`
-	UserAgent     string   `json:"user_agent"`
-	Email         string   `json:"email"`
-	Name          string   `json:"name"`
-	Preview       string   `json:"preview"`
-	RatingScore   *int     `json:"rating_score"`
-	RatingComment string   `json:"rating_comment"`
-	StaffReplied  bool     `json:"staff_replied"`
+	ID            string    `json:"id" gorm:"primaryKey"`
+	SiteID        string    `json:"site_id"`
+	VisitorID     string    `json:"visitor_id"`
+	Ref           string    `json:"ref"`
+	Kind          string    `json:"kind"`
+	Status        string    `json:"status"`
+	AssigneeID    *string   `json:"assignee_id"`
+	Tags          []string  `json:"tags" gorm:"serializer:json"`
+	PageURL       string    `json:"page_url"`
+	UserAgent     string    `json:"user_agent"`
+	Email         string    `json:"email"`
+	Name          string    `json:"name"`
+	Preview       string    `json:"preview"`
+	RatingScore   *int      `json:"rating_score"`
+	RatingComment string    `json:"rating_comment"`
+	StaffReplied  bool      `json:"staff_replied"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	LastMessageAt time.Time `json:"last_message_at"`
+
 	// VisitorSeenAt is the time of the newest message the customer's
 	// widget reported as shown: replies up to it need no mail.
 	VisitorSeenAt *time.Time `json:"-"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	LastMessageAt time.Time  `json:"last_message_at"`
 }
 
 // Message is one entry of a conversation's thread. Internal messages are
