@@ -45,9 +45,10 @@ type Hub struct {
 	clients map[*Client]struct{}
 	closing bool
 
-	presenceMu  sync.Mutex
-	remote      map[string]time.Time // site ID -> last time another instance had staff on it
-	remoteUsers map[string]time.Time // user ID -> last time another instance had their socket
+	presenceMu sync.Mutex
+	remote     map[string]time.Time // site ID -> last time another instance had staff on it
+
+	remoteUsers map[string]time.Time // user ID -> last time another instance had their socket (under presenceMu)
 }
 
 // siteFeed reads one site's log forward, one reader at a time.

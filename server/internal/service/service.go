@@ -66,19 +66,18 @@ func New(o Options) *Service {
 		o.Logger = slog.Default()
 	}
 	s := &Service{
-		mailCfg:     o.Mail,
-		mailMetrics: o.MailMetrics,
-		store:       o.Store,
-		signer:      o.Signer,
-		pub:         o.Publisher,
-		presence:    o.Presence,
-		log:         o.Logger,
-		now:         func() time.Time { return time.Now().UTC() },
+		store:    o.Store,
+		signer:   o.Signer,
+		pub:      o.Publisher,
+		presence: o.Presence,
+		log:      o.Logger,
+		now:      func() time.Time { return time.Now().UTC() },
 		// Ten tries at once, then one a minute per account; thirty and then
 		// one every ten seconds per IP (offices share an IP).
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
 		loginPerIP:      limiter.New(10*time.Second, 30, o.RateLimit),
 	}
+	s.mailCfg, s.mailMetrics = o.Mail, o.MailMetrics
 	if o.Mail.From != "" {
 		// config.Validate has checked it; a bad one leaves mail queued.
 		if from, domain, err := holmail.ParseFrom(o.Mail.From); err == nil {
