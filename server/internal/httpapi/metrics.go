@@ -19,12 +19,14 @@ import (
 // Metrics are one server's Prometheus collectors. Each server has its own
 // registry so tests can run several servers in one process.
 type Metrics struct {
-	Registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
-	sockets     *prometheus.GaugeVec
-	delivered   prometheus.Counter
-	published   prometheus.Counter
+	Registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	sockets   *prometheus.GaugeVec
+	delivered prometheus.Counter
+	published prometheus.Counter
+
+	// The mail outbox (issue 11).
 	mailSent    *prometheus.CounterVec
 	mailFailed  *prometheus.CounterVec
 	mailRetried prometheus.Counter
