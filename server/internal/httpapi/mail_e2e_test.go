@@ -143,3 +143,39 @@ func TestMailSeenScope(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteReplyEmailDelay: reply_email_delay_seconds defaults to 120 on the
+// demo site and on new sites, takes 0..86400, and refuses the rest with 422.
+func TestSiteReplyEmailDelay(t *testing.T) {
+	s := testserver.Start(t, testserver.Options{Dialect: "sqlite", Configure: withMail(nil)})
+	admin := s.AdminToken(t)
+	var out struct {
+		Site struct {
+			ID    string `json:"id"`
+			Delay *int   `json:"reply_email_delay_seconds"`
+		} `json:"site"`
+	}
+	s.Do(t, "GET", "/api/v1/sites/"+s.DemoSite, admin, nil).JSON(t, &out)
+	if out.Site.Delay == nil || *out.Site.Delay != 120 {
+		t.Errorf("demo site delay %v, want 120", out.Site.Delay)
+	}
+	r := s.Do(t, "POST", "/api/v1/sites", admin, map[string]any{"name": "Second"})
+	r.JSON(t, &out)
+	if r.Status != http.StatusCreated || out.Site.Delay == nil || *out.Site.Delay != 120 {
+		t.Errorf("new site: %d %s", r.Status, r.Body)
+	}
+	for _, bad := range []int{-1, 86401} {
+		e := wantError(t, s.Do(t, "PATCH", "/api/v1/sites/"+out.Site.ID, admin, map[string]any{"reply_email_delay_seconds": bad}),
+			http.StatusUnprocessableEntity, "validation_failed")
+		if e.Error.Fields["reply_email_delay_seconds"] == "" {
+			t.Errorf("%d: fields %v", bad, e.Error.Fields)
+		}
+	}
+	for _, good := range []int{0, 86400} {
+		r := s.Do(t, "PATCH", "/api/v1/sites/"+out.Site.ID, admin, map[string]any{"reply_email_delay_seconds": good})
+		r.JSON(t, &out)
+		if r.Status != http.StatusOK || *out.Site.Delay != good {
+			t.Errorf("%d: %d %s", good, r.Status, r.Body)
+		}
+	}
+}
