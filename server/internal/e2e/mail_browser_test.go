@@ -59,8 +59,8 @@ func TestWidgetSeenReplyIsNotMailed(t *testing.T) {
 			}
 			r.JSON(t, &w)
 			e.wStaffReply(w.Conversation.ID, "Witness answer")
-			waitMail(t, smtp, "witness@customer.example", 1)
-			if n := len(mailsFor(smtp.Messages(), wEmail)); n != 0 {
+			smtp.WaitTo(t, "witness@customer.example", 1)
+			if n := len(smtp.To(wEmail)); n != 0 {
 				t.Fatalf("a reply the widget showed was mailed (%d mails)", n)
 			}
 
@@ -68,7 +68,7 @@ func TestWidgetSeenReplyIsNotMailed(t *testing.T) {
 			e.wDo("Escape", chromedp.KeyEvent(kb.Escape))
 			e.wWait("the panel closes", `__w.q('#holler-panel').hidden`)
 			e.wStaffReply(c.ID, "Mailed because unseen.")
-			m := waitMail(t, smtp, wEmail, 1)[0]
+			m := smtp.WaitTo(t, wEmail, 1)[0]
 			text, err := m.Part("text/plain")
 			if err != nil {
 				t.Fatal(err)
@@ -77,31 +77,5 @@ func TestWidgetSeenReplyIsNotMailed(t *testing.T) {
 				t.Errorf("mail text:\n%s", text)
 			}
 		})
-	}
-}
-
-func mailsFor(all []mailtest.Received, addr string) []mailtest.Received {
-	var out []mailtest.Received
-	for _, m := range all {
-		for _, to := range m.To {
-			if strings.EqualFold(to, addr) {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
-}
-
-func waitMail(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest.Received {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if got := mailsFor(smtp.Messages(), addr); len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %d mails to %s", n, addr)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

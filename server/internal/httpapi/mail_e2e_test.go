@@ -44,16 +44,15 @@ func TestMailCustomerReply(t *testing.T) {
 		// worker sends in due order, so once it is here the others are done.
 		d := customerComplaint(t, s, "dora@customer.example", "Thanks in advance.")
 		staffSays(t, s, admin, d.ID, "You're welcome.", false)
-		waitMailTo(t, smtp, "dora@customer.example", 1)
+		smtp.WaitTo(t, "dora@customer.example", 1)
 
-		all := smtp.Messages()
-		if n := len(mailsTo(all, "ben@customer.example")); n != 0 {
+		if n := len(smtp.To("ben@customer.example")); n != 0 {
 			t.Errorf("an internal note was mailed (%d mails)", n)
 		}
-		if n := len(mailsTo(all, "cleo@customer.example")); n != 0 {
+		if n := len(smtp.To("cleo@customer.example")); n != 0 {
 			t.Errorf("a reply the widget showed was mailed (%d mails)", n)
 		}
-		got := mailsTo(all, "anna@customer.example")
+		got := smtp.To("anna@customer.example")
 		if len(got) != 1 {
 			t.Fatalf("%d mails for two replies inside the delay, want 1", len(got))
 		}
@@ -103,7 +102,7 @@ func TestMailCustomerReply(t *testing.T) {
 			t.Errorf("a customer's answer is marked as bulk/automatic mail")
 		}
 		// The other conversation's mail threads on its own root.
-		dm := mailsTo(all, "dora@customer.example")[0]
+		dm := smtp.To("dora@customer.example")[0]
 		if dm.Header.Get("References") == root || dm.Header.Get("Message-ID") == m.Header.Get("Message-ID") {
 			t.Error("two conversations share threading headers")
 		}

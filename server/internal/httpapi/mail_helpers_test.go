@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"regexp"
-	"strings"
 	"testing"
-	"time"
 
 	"holler/server/internal/auth"
 	"holler/server/internal/config"
@@ -96,35 +94,6 @@ func staffSays(t *testing.T, s *testserver.Server, token, convID, body string, i
 	return out.Message.ID
 }
 
-// mailsTo filters received mails by recipient.
-func mailsTo(all []mailtest.Received, addr string) []mailtest.Received {
-	var out []mailtest.Received
-	for _, m := range all {
-		for _, to := range m.To {
-			if strings.EqualFold(to, addr) {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
-}
-
-// waitMailTo waits for n mails to addr.
-func waitMailTo(t *testing.T, smtp *mailtest.Server, addr string, n int) []mailtest.Received {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		got := mailsTo(smtp.Messages(), addr)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d mails to %s, want %d", len(got), addr, n)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // signerOf reads the server's signing key from its store, to verify the
 // tokens it put in mails exactly as the server itself would.
 func signerOf(t *testing.T, s *testserver.Server) *auth.Signer {
@@ -150,15 +119,6 @@ func signerOf(t *testing.T, s *testserver.Server) *auth.Signer {
 }
 
 var replyToRe = regexp.MustCompile(`^<reply\+([a-z2-7]{52})@shop\.example>$`)
-
-// countByMessageID maps each Message-ID to how often it arrived.
-func countByMessageID(all []mailtest.Received) map[string]int {
-	out := map[string]int{}
-	for _, m := range all {
-		out[m.Header.Get("Message-ID")]++
-	}
-	return out
-}
 
 // createAgent adds an agent of the demo site with a new-conversation
 // notification mode and returns their ID.

@@ -34,13 +34,13 @@ func TestMailTwoInstances(t *testing.T) {
 		addrs = append(addrs, addr)
 	}
 	for _, a := range addrs {
-		waitMailTo(t, smtp, a, 1)
+		smtp.WaitTo(t, a, 1)
 	}
 	w := customerComplaint(t, s2, "witness@customer.example", "last")
 	staffSays(t, s2, admin2, w.ID, "last answer", false)
-	waitMailTo(t, smtp, "witness@customer.example", 1)
+	smtp.WaitTo(t, "witness@customer.example", 1)
 	all := smtp.Messages()
-	for id, k := range countByMessageID(all) {
+	for id, k := range smtp.CountByMessageID() {
 		if k != 1 {
 			t.Errorf("Message-ID %s arrived %d times", id, k)
 		}
@@ -76,7 +76,7 @@ func TestMailQueuedWithoutSMTP(t *testing.T) {
 		s.Stop(t)
 
 		s2 := testserver.Start(t, testserver.Options{Store: &db, Configure: withMail(smtp)})
-		got := waitMailTo(t, smtp, "queued@customer.example", 1)
+		got := smtp.WaitTo(t, "queued@customer.example", 1)
 		if len(got) != 1 {
 			t.Errorf("%d mails, want 1", len(got))
 		}

@@ -27,7 +27,7 @@ func TestMailOutage(t *testing.T) {
 		// Up: the first mail goes through, so the worker is past its start.
 		first := customerComplaint(t, s, "first@customer.example", "hello")
 		staffSays(t, s, admin, first.ID, "hi", false)
-		waitMailTo(t, smtp, "first@customer.example", 1)
+		smtp.WaitTo(t, "first@customer.example", 1)
 
 		want := []string{"first@customer.example"}
 		work := func(phase string, n int) {
@@ -52,22 +52,22 @@ func TestMailOutage(t *testing.T) {
 		work("back", 2)
 
 		for _, addr := range want {
-			waitMailTo(t, smtp, addr, 1)
+			smtp.WaitTo(t, addr, 1)
 		}
 		// A witness queued last: once it is here, any duplicate of the mails
 		// above would have been sent before it.
 		w := customerComplaint(t, s, "witness@customer.example", "last")
 		staffSays(t, s, admin, w.ID, "last answer", false)
-		waitMailTo(t, smtp, "witness@customer.example", 1)
+		smtp.WaitTo(t, "witness@customer.example", 1)
 
 		all := smtp.Messages()
-		for id, n := range countByMessageID(all) {
+		for id, n := range smtp.CountByMessageID() {
 			if n != 1 {
 				t.Errorf("Message-ID %s arrived %d times", id, n)
 			}
 		}
 		for _, addr := range append(want, "witness@customer.example") {
-			if n := len(mailsTo(all, addr)); n != 1 {
+			if n := len(smtp.To(addr)); n != 1 {
 				t.Errorf("%s got %d mails, want 1", addr, n)
 			}
 		}

@@ -35,7 +35,7 @@ func TestMailStaffNotifications(t *testing.T) {
 		defer ws.Close()
 
 		c := customerComplaint(t, s, "kim@customer.example", "The blender broke after a day.")
-		got := waitMailTo(t, smtp, "each@staff.example", 1)
+		got := smtp.WaitTo(t, "each@staff.example", 1)
 		m := got[0]
 		if !strings.Contains(m.Subject(), c.Ref) {
 			t.Errorf("subject %q lacks %s", m.Subject(), c.Ref)
@@ -70,16 +70,15 @@ func TestMailStaffNotifications(t *testing.T) {
 		visitorSays("Hello? (to quiet)")
 		assign(eachID)
 		visitorSays("Still waiting. (to each)")
-		got = waitMailTo(t, smtp, "each@staff.example", 2)
+		got = smtp.WaitTo(t, "each@staff.example", 2)
 		text, _ = got[1].Part("text/plain")
 		if !strings.Contains(text, "Still waiting. (to each)") || !strings.HasPrefix(got[1].Subject(), "Re: ") {
 			t.Errorf("assigned reply mail: subject %q\n%s", got[1].Subject(), text)
 		}
 		// The rows for quiet, none and online were due before the witness
 		// above (or never written): nothing may have reached them.
-		all := smtp.Messages()
 		for _, addr := range []string{"none@staff.example", "online@staff.example", "quiet@staff.example", "admin@example.com"} {
-			if n := len(mailsTo(all, addr)); n != 0 {
+			if n := len(smtp.To(addr)); n != 0 {
 				t.Errorf("%s got %d mails, want none", addr, n)
 			}
 		}
@@ -103,7 +102,7 @@ func TestMailStaffDigest(t *testing.T) {
 		}
 		a := customerComplaint(t, s, "a@customer.example", "First problem")
 		b := customerComplaint(t, s, "b@customer.example", "Second problem")
-		got := waitMailTo(t, smtp, "digest@staff.example", 1)
+		got := smtp.WaitTo(t, "digest@staff.example", 1)
 		text, err := got[0].Part("text/plain")
 		if err != nil {
 			t.Fatal(err)
@@ -119,8 +118,8 @@ func TestMailStaffDigest(t *testing.T) {
 		// A witness after the digest's due time: a mail to the customer.
 		setReplyDelay(t, s, admin, 0)
 		staffSays(t, s, admin, b.ID, "On it.", false)
-		waitMailTo(t, smtp, "b@customer.example", 1)
-		if n := len(mailsTo(smtp.Messages(), "digest@staff.example")); n != 1 {
+		smtp.WaitTo(t, "b@customer.example", 1)
+		if n := len(smtp.To("digest@staff.example")); n != 1 {
 			t.Errorf("%d digests, want 1", n)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,26 +147,6 @@ func (s *Server) Messages() []Received {
 	return append([]Received(nil), s.msgs...)
 }
 
-// WaitFor waits until at least n messages arrived (or fails the test after
-// within) and returns them all.
-func (s *Server) WaitFor(t testing.TB, n int, within time.Duration) []Received {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		got := s.Messages()
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d mails, want %d within %s", len(got), n, within)
-		}
-		select {
-		case <-s.accepted:
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 type session struct {
 	s    *Server
 	from string
@@ -236,4 +217,46 @@ func (r Received) Subject() string {
 		return r.Header.Get("Subject")
 	}
 	return s
+}
+
+// To returns the messages accepted so far for one recipient.
+func (s *Server) To(addr string) []Received {
+	var out []Received
+	for _, m := range s.Messages() {
+		for _, to := range m.To {
+			if strings.EqualFold(to, addr) {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// WaitTo waits until at least n messages for addr arrived (failing the
+// test after a generous bound) and returns them.
+func (s *Server) WaitTo(t testing.TB, addr string, n int) []Received {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if got := s.To(addr); len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails to %s, want %d", len(s.To(addr)), addr, n)
+		}
+		select {
+		case <-s.accepted:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// CountByMessageID maps each Message-ID to how often it arrived.
+func (s *Server) CountByMessageID() map[string]int {
+	out := map[string]int{}
+	for _, m := range s.Messages() {
+		out[m.Header.Get("Message-ID")]++
+	}
+	return out
 }
