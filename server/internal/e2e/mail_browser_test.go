@@ -48,17 +48,8 @@ func TestWidgetSeenReplyIsNotMailed(t *testing.T) {
 			// The witness: a conversation answered later, with the same delay;
 			// the worker sends in due order, so when its mail is here the
 			// widget customer's row has been decided.
-			r := e.s.Do(t, "POST", "/api/v1/widget/"+e.s.DemoKey+"/conversations", "", map[string]any{"kind": "question", "message": "?", "email": "witness@customer.example"})
-			if r.Status != http.StatusCreated {
-				t.Fatalf("witness: %d %s", r.Status, r.Body)
-			}
-			var w struct {
-				Conversation struct {
-					ID string `json:"id"`
-				} `json:"conversation"`
-			}
-			r.JSON(t, &w)
-			e.wStaffReply(w.Conversation.ID, "Witness answer")
+			w := dVisitorFiles(t, e.s, e.s.DemoKey, "question", "?", "", "witness@customer.example")
+			e.wStaffReply(w.ID, "Witness answer")
 			smtp.WaitTo(t, "witness@customer.example", 1)
 			if n := len(smtp.To(wEmail)); n != 0 {
 				t.Fatalf("a reply the widget showed was mailed (%d mails)", n)
