@@ -57,7 +57,7 @@ func ParseURL(s string) (SMTPConfig, error) {
 		return c, errors.New("no host: want smtp://user:pass@host:port")
 	}
 	if u.Path != "" && u.Path != "/" || u.Fragment != "" {
-		return c, errors.New("a path or fragment means nothing here: want smtp://user:pass@host:port?tls=...")
+		return c, errors.New("a path or fragment means nothing here: want smtp://user:pass@host:port?tls=starttls")
 	}
 	c.Host, c.Port = u.Hostname(), u.Port()
 	if !validHost(c.Host) {
