@@ -204,6 +204,8 @@ async function start(user) {
     toast('Could not load sites: ' + api.describeError(err), 'error');
   }
   route();
+  // Mail stays queued until HOLLER_SMTP_URL is set: say so, don't let staff believe customers were told.
+  api.get('/api/v1/mail/status').then((r) => { byId('mail-state').hidden = r.mail.configured; }).catch(() => {});
   let cursor = '';
   try {
     cursor = await inbox.reloadInbox();

@@ -98,6 +98,7 @@ function editor(site) {
   const kinds = KINDS.map((k) => checkbox('site-kind-' + k, k, k.charAt(0).toUpperCase() + k.slice(1), (site.kinds || KINDS).includes(k), 'site-kind'));
   const inLocale = /** @type {HTMLSelectElement} */ (h('select', { id: 'site-locale' }, LOCALES.map(([v, t]) => h('option', { value: v }, t))));
   inLocale.value = site.locale || '';
+  const inDelay = /** @type {HTMLInputElement} */ (h('input', { id: 'site-reply-delay', type: 'number', min: 0, max: 86400, step: 1, value: String(site.reply_email_delay_seconds ?? 120) }));
 
   const form = h('form', { id: 'site-form', class: 'card', novalidate: true },
     h('h2', { class: 'card-title' }, 'Button and panel'),
@@ -113,6 +114,7 @@ function editor(site) {
     field('Greeting', inGreeting, 'greeting'),
     checkGroup('What visitors can send', kinds, 'kinds'),
     field('Language', inLocale, 'locale'),
+    field('Email a reply after (seconds)', inDelay, 'reply_email_delay_seconds', 'A staff reply the customer has not seen in the widget by then is emailed to them, if they left an address. 0 sends at once.'),
     h('p', { class: 'form-error', hidden: true, role: 'alert' }),
     h('div', { class: 'form-foot' },
       h('button', { id: 'site-save', type: 'submit', class: 'btn primary' }, 'Save changes'),
@@ -185,6 +187,7 @@ function editor(site) {
         button_label: inLabel.value.trim(),
         kinds: chosen,
         locale: inLocale.value,
+        reply_email_delay_seconds: Number(inDelay.value),
       });
       state.sites.set(res.site.id, res.site);
       inOrigins.value = (res.site.allowed_origins || []).join('\n');

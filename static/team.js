@@ -21,7 +21,7 @@ export function renderTeam() {
       h('ul', { id: 'user-list', class: 'user-list' }, users.map(userRow))));
     parts.push(newUserForm());
   }
-  parts.push(accountForm());
+  parts.push(accountForm(), notificationsForm());
   replace(byId('page-body'), h('div', { class: 'team' }, parts));
 }
 
@@ -199,6 +199,41 @@ function accountForm() {
       showErrors(form, err);
     } finally {
       btn.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** Which emails the signed-in user gets: new conversations (each, digest, none) and replies on their conversations. */
+function notificationsForm() {
+  const me = /** @type {User} */ (state.me);
+  const n = me.notifications || { new_conversations: 'each', digest_minutes: 60, assigned_replies: true };
+  const mode = /** @type {HTMLSelectElement} */ (h('select', { id: 'notify-new' },
+    h('option', { value: 'each' }, 'An email for each one'), h('option', { value: 'digest' }, 'A summary'), h('option', { value: 'none' }, 'No email')));
+  mode.value = n.new_conversations;
+  const minutes = /** @type {HTMLInputElement} */ (h('input', { id: 'notify-digest-minutes', type: 'number', min: 1, max: 1440, value: String(n.digest_minutes) }));
+  const assigned = checkbox('notify-assigned', 'on', 'Email me when a customer answers on a conversation assigned to me', n.assigned_replies);
+  const form = h('form', { id: 'notifications', class: 'card', novalidate: true, 'aria-labelledby': 'notifications-title' },
+    h('h2', { id: 'notifications-title', class: 'card-title' }, 'Email notifications'),
+    h('p', { class: 'muted' }, 'Nothing is emailed while you have the dashboard open.'),
+    h('div', { class: 'row' }, field('New conversations', mode, 'notifications.new_conversations'),
+      field('Summary every (minutes)', minutes, 'notifications.digest_minutes')),
+    assigned,
+    h('p', { class: 'form-error', hidden: true, role: 'alert' }),
+    h('div', { class: 'form-foot' }, h('button', { id: 'notifications-save', type: 'submit', class: 'btn primary' }, 'Save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const box = /** @type {HTMLInputElement} */ (assigned.querySelector('input'));
+    try {
+      const res = await patch('/api/v1/users/' + encodeURIComponent(me.id), {
+        notifications: { new_conversations: mode.value, digest_minutes: Number(minutes.value), assigned_replies: box.checked },
+      });
+      state.me = res.user;
+      state.users.set(res.user.id, res.user);
+      toast('Saved.');
+    } catch (err) {
+      showErrors(form, err);
     }
   });
   return form;

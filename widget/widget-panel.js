@@ -455,6 +455,17 @@ export function mount(ctx) {
       h('div', { class: 'text' }, m.body),
       h('span', { class: 'meta' }, meta || new Date(m.created_at).toLocaleString(ctx.lang, { dateStyle: 'short', timeStyle: 'short' })));
   };
+  // Tell the server which staff reply the customer saw here, so it is not mailed to them.
+  const shown = {};
+  const seen = () => {
+    const m = isOpen && cur && document.visibilityState == 'visible' && (msgs.get(cur) || []).filter(m => m.author_kind == 'staff')
+      .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)).pop();
+    if (m && shown[cur] != m.id) {
+      shown[cur] = m.id;
+      req('/conversations/' + cur + '/seen', { message_id: m.id });
+    }
+  };
+  document.addEventListener('visibilitychange', seen);
   /** @param {boolean} [end] scroll to the newest message */
   const renderThread = end => {
     end ||= scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
@@ -465,6 +476,7 @@ export function mount(ctx) {
         return bubble({ id: j.k, author_kind: 'visitor', body: j.body.body || j.body.message }, go ? 'sending' : 'queued', t(go ? 'sending' : j.e || 'queued', { s: j.ra }));
       }));
     if (end) scroller.scrollTop = scroller.scrollHeight;
+    seen();
   };
   const renderConv = () => {
     const c = convs.get(cur) || localConv(cur);

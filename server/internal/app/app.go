@@ -19,6 +19,7 @@ import (
 	"holler/server/internal/buildinfo"
 	"holler/server/internal/config"
 	"holler/server/internal/httpapi"
+	"holler/server/internal/mail"
 	"holler/server/internal/model"
 	"holler/server/internal/realtime"
 	"holler/server/internal/service"
@@ -176,7 +177,20 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	if err := st.RegisterPoolMetrics(metrics.Registry); err != nil {
 		return err
 	}
-	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit})
+	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit,
+		Mail:        service.MailConfig{From: cfg.MailFrom, PublicURL: cfg.PublicURL, Configured: cfg.SMTPURL != ""},
+		MailMetrics: metrics})
+	var sender service.MailSender
+	if cfg.SMTPURL != "" {
+		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("HOLLER_SMTP_URL: %w", err)
+		}
+		sender = mail.NewSender(smtpCfg)
+		logger.Info("mail enabled", "smtp", smtpCfg.Redacted(), "from", cfg.MailFrom)
+	} else {
+		logger.Info("mail not configured: mails stay queued until HOLLER_SMTP_URL is set")
+	}
 	hub := realtime.NewHub(svc, logger, metrics)
 	if err := hub.Start(ctx); err != nil {
 		return fmt.Errorf("start hub: %w", err)
@@ -226,7 +240,9 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBg()
 	go broker.Run(bgCtx)
-	go pruneLoop(bgCtx, st, logger)
+	go pruneLoop(bgCtx, st, svc, logger)
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); mailLoop(bgCtx, svc, sender, logger) }()
 
 	printWelcome(stderr, cfg, first)
 	if started != nil {
@@ -248,6 +264,10 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	// Hijacked websocket connections are not tracked by Shutdown; the hub
 	// closes them with 1001 "going away" so clients reconnect elsewhere.
 	hub.Shutdown()
+	// A send in progress is cut short and its outcome recorded before the
+	// store closes: at worst that one mail goes again, same Message-ID.
+	stopBg()
+	<-mailDone
 	errs := []error{failed}
 	for _, s := range servers {
 		if err := s.srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -286,7 +306,7 @@ func (p countingPublisher) Publish(ctx context.Context, n model.Notice) {
 	p.b.Publish(ctx, n)
 }
 
-func pruneLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
+func pruneLoop(ctx context.Context, st *store.Store, svc *service.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -298,6 +318,41 @@ func pruneLoop(ctx context.Context, st *store.Store, logger *slog.Logger) {
 				logger.Warn("prune idempotency keys", "err", err)
 			} else if n > 0 {
 				logger.Info("pruned idempotency keys", "count", n)
+			}
+			if n, err := svc.PruneMail(ctx); err != nil {
+				logger.Warn("prune mail outbox", "err", err)
+			} else if n > 0 {
+				logger.Info("pruned mail outbox", "count", n)
+			}
+		}
+	}
+}
+
+// mailPoll is how often the outbox is looked at: it bounds how late a due
+// mail leaves (a reply delay of 0 means within about a second).
+const mailPoll = time.Second
+
+// mailLoop sends due outbox rows until ctx ends. Without a sender (no
+// HOLLER_SMTP_URL) it only keeps the queued gauge current: mail waits.
+func mailLoop(ctx context.Context, svc *service.Service, sender service.MailSender, logger *slog.Logger) {
+	t := time.NewTicker(mailPoll)
+	defer t.Stop()
+	lastGauge := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if sender != nil {
+			if _, err := svc.DeliverMail(ctx, sender); err != nil && ctx.Err() == nil {
+				logger.Warn("mail delivery", "err", err)
+			}
+		}
+		if time.Since(lastGauge) >= 15*time.Second {
+			lastGauge = time.Now()
+			if err := svc.RefreshMailGauge(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("mail queue gauge", "err", err)
 			}
 		}
 	}

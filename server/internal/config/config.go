@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"holler/server/internal/mail"
 )
 
 // Config is everything the server needs to start.
@@ -195,6 +197,19 @@ func (c Config) Validate() error {
 	case "auto", "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log format %q: want auto, text or json", c.LogFormat))
+	}
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseURL(c.SMTPURL); err != nil {
+			errs = append(errs, fmt.Errorf("HOLLER_SMTP_URL: %w", err))
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("HOLLER_MAIL_FROM must be set with HOLLER_SMTP_URL (e.g. \"Shop Help <help@example.com>\")"))
+		}
+	}
+	if c.MailFrom != "" {
+		if _, _, err := mail.ParseFrom(c.MailFrom); err != nil {
+			errs = append(errs, fmt.Errorf("HOLLER_MAIL_FROM: %w", err))
+		}
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		errs = append(errs, errors.New("admin password must be at least 12 characters"))

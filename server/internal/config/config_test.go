@@ -270,3 +270,39 @@ func TestMetricsAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateMail: HOLLER_SMTP_URL must parse and needs HOLLER_MAIL_FROM;
+// HOLLER_MAIL_FROM must be an address with a domain; both unset is fine
+// (mail stays queued); both set from the environment load.
+func TestValidateMail(t *testing.T) {
+	cases := map[string]struct {
+		url, from, want string
+	}{
+		"http scheme":        {"http://mail.example.com", "h@example.com", "HOLLER_SMTP_URL"},
+		"unknown tls":        {"smtp://mail.example.com?tls=maybe", "h@example.com", "tls"},
+		"bad port":           {"smtp://mail.example.com:99999", "h@example.com", "port"},
+		"no host":            {"smtp://:25", "h@example.com", "host"},
+		"url without from":   {"smtp://mail.example.com", "", "HOLLER_MAIL_FROM"},
+		"from without at":    {"", "Shop Help <help>", "HOLLER_MAIL_FROM"},
+		"from not a mailbox": {"", "not an address", "HOLLER_MAIL_FROM"},
+	}
+	for name, tc := range cases {
+		c := config.Default()
+		c.SMTPURL, c.MailFrom = tc.url, tc.from
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", name, err, tc.want)
+		}
+	}
+	c, err := config.Load(nil, env(map[string]string{"HOLLER_SMTP_URL": "smtp://u:p@mail.example.com:587?tls=starttls",
+		"HOLLER_MAIL_FROM": "Shop Help <help@example.com>"}), io.Discard)
+	if err != nil {
+		t.Fatalf("valid mail settings refused: %v", err)
+	}
+	if c.SMTPURL == "" || c.MailFrom != "Shop Help <help@example.com>" {
+		t.Errorf("mail settings not loaded: %+v", c)
+	}
+	if _, err := config.Load(nil, env(map[string]string{"HOLLER_SMTP_URL": "smtp://mail.example.com"}), io.Discard); err == nil {
+		t.Error("Load accepted HOLLER_SMTP_URL without HOLLER_MAIL_FROM")
+	}
+}

@@ -25,6 +25,12 @@ type Metrics struct {
 	sockets   *prometheus.GaugeVec
 	delivered prometheus.Counter
 	published prometheus.Counter
+
+	// The mail outbox (issue 11).
+	mailSent    *prometheus.CounterVec
+	mailFailed  *prometheus.CounterVec
+	mailRetried prometheus.Counter
+	mailQueued  prometheus.Gauge
 }
 
 // NewMetrics registers Holler's collectors plus the Go and process ones and
@@ -50,12 +56,25 @@ func NewMetrics() *Metrics {
 			Name: "holler_events_published_total", Help: "Notices published after commit.",
 		}),
 	}
+	m.mailSent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "holler_mail_sent_total", Help: "Mails the mail server accepted, by kind.",
+	}, []string{"kind"})
+	m.mailFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "holler_mail_failed_total", Help: "Mails the mail server refused for good, by kind.",
+	}, []string{"kind"})
+	m.mailRetried = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "holler_mail_retries_total", Help: "Failed sends that will be tried again.",
+	})
+	m.mailQueued = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "holler_mail_queued", Help: "Mails waiting in the outbox (all instances).",
+	})
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "holler_build_info", Help: "Always 1; the labels say which build is running.",
 		ConstLabels: prometheus.Labels{"version": build.Version, "revision": build.Revision, "go_version": build.GoVersion},
 	})
 	buildInfo.Set(1)
 	m.Registry.MustRegister(m.requests, m.latency, m.sockets, m.delivered, m.published, buildInfo,
+		m.mailSent, m.mailFailed, m.mailRetried, m.mailQueued,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// A vector exposes nothing until a label value is used: start both kinds
 	// at 0 so "no sockets" reads as 0, not as a missing series.
@@ -72,6 +91,18 @@ func (m *Metrics) SocketClosed(kind string) { m.sockets.WithLabelValues(kind).De
 
 // EventDelivered implements realtime.Metrics.
 func (m *Metrics) EventDelivered(n int) { m.delivered.Add(float64(n)) }
+
+// MailSent implements service.MailMetrics.
+func (m *Metrics) MailSent(kind string) { m.mailSent.WithLabelValues(kind).Inc() }
+
+// MailFailed implements service.MailMetrics.
+func (m *Metrics) MailFailed(kind string) { m.mailFailed.WithLabelValues(kind).Inc() }
+
+// MailRetried implements service.MailMetrics.
+func (m *Metrics) MailRetried() { m.mailRetried.Inc() }
+
+// MailQueued implements service.MailMetrics.
+func (m *Metrics) MailQueued(n int64) { m.mailQueued.Set(float64(n)) }
 
 // Published counts one published notice.
 func (m *Metrics) Published() { m.published.Inc() }

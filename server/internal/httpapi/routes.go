@@ -35,7 +35,7 @@ func (a *API) routes(e *echo.Echo) {
 	// Widget API: anonymous visitors on other origins.
 	widget := []echo.MiddlewareFunc{middleware.BodyLimit(widgetBodyLimit), a.widgetSite}
 	w := e.Group("/api/v1/widget/:site_key")
-	for _, p := range []string{"/config", "/conversations", "/conversations/:id", "/conversations/:id/messages", "/conversations/:id/rating"} {
+	for _, p := range []string{"/config", "/conversations", "/conversations/:id", "/conversations/:id/messages", "/conversations/:id/rating", "/conversations/:id/seen"} {
 		w.OPTIONS(p, a.preflight, widget...)
 	}
 	w.GET("/config", a.widgetConfig, with(widget, a.limitReads)...)
@@ -44,6 +44,7 @@ func (a *API) routes(e *echo.Echo) {
 	w.GET("/conversations/:id", a.visitorThread, with(widget, a.limitReads, a.visitor)...)
 	w.POST("/conversations/:id/messages", a.visitorReply, with(widget, a.limitMessage, a.visitor)...)
 	w.POST("/conversations/:id/rating", a.rate, with(widget, a.limitMessage, a.visitor)...)
+	w.POST("/conversations/:id/seen", a.visitorSeen, with(widget, a.limitReads, a.visitor)...)
 	w.GET("/ws", a.visitorSocket, widget...)
 
 	// Staff API.
@@ -67,6 +68,7 @@ func (a *API) routes(e *echo.Echo) {
 	api.GET("/conversations/:id", a.getConversation, staff...)
 	api.PATCH("/conversations/:id", a.updateConversation, staff...)
 	api.POST("/conversations/:id/messages", a.staffReply, staff...)
+	api.GET("/mail/status", a.mailStatus, staff...)
 }
 
 // with is base followed by more, in a new slice (base is shared by routes).

@@ -59,6 +59,10 @@ type Site struct {
 	EventSeq       int64     `json:"-"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+
+	// ReplyEmailDelaySeconds is how long a staff reply may wait unseen by
+	// the customer's widget before it is mailed to them (0: at once).
+	ReplyEmailDelaySeconds int `json:"reply_email_delay_seconds"`
 }
 
 // User is a staff member. SessionVersion is bumped whenever the user's
@@ -75,6 +79,8 @@ type User struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	SiteIDs        []string  `json:"site_ids" gorm:"-"`
+
+	Notifications NotificationPrefs `json:"notifications" gorm:"embedded;embeddedPrefix:notify_"`
 }
 
 // IsAdmin reports whether the user administers every site.
@@ -119,6 +125,10 @@ type Conversation struct {
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	LastMessageAt time.Time `json:"last_message_at"`
+
+	// VisitorSeenAt is the time of the newest message the customer's
+	// widget reported as shown: replies up to it need no mail.
+	VisitorSeenAt *time.Time `json:"-"`
 }
 
 // Message is one entry of a conversation's thread. Internal messages are

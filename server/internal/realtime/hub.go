@@ -47,6 +47,8 @@ type Hub struct {
 
 	presenceMu sync.Mutex
 	remote     map[string]time.Time // site ID -> last time another instance had staff on it
+
+	remoteUsers map[string]time.Time // user ID -> last time another instance had their socket (under presenceMu)
 }
 
 // siteFeed reads one site's log forward, one reader at a time.
@@ -64,7 +66,7 @@ func NewHub(l Log, logger *slog.Logger, m Metrics) *Hub {
 		m = nopMetrics{}
 	}
 	return &Hub{log: l, logger: logger, metrics: m, sites: map[string]*siteFeed{},
-		clients: map[*Client]struct{}{}, remote: map[string]time.Time{}}
+		clients: map[*Client]struct{}{}, remote: map[string]time.Time{}, remoteUsers: map[string]time.Time{}}
 }
 
 // Start records where each site's log stands, so only newer events are
@@ -98,10 +100,13 @@ func (h *Hub) Dispatch(n model.Notice) {
 		h.recheckUser(n.UserID)
 	case n.Ephemeral != nil:
 		h.deliverEphemeral(n.SiteID, n.Ephemeral)
-	case len(n.Presence) > 0:
+	case len(n.Presence) > 0 || len(n.Users) > 0:
 		h.presenceMu.Lock()
 		for _, id := range n.Presence {
 			h.remote[id] = time.Now()
+		}
+		for _, id := range n.Users {
+			h.remoteUsers[id] = time.Now()
 		}
 		h.presenceMu.Unlock()
 	case n.SiteID != "" && n.Seq > 0:
@@ -266,6 +271,37 @@ func (h *Hub) StaffOnline(siteID string) bool {
 }
 
 const presenceEvery = 20 * time.Second
+
+// UserOnline reports whether the user has a staff socket open here or,
+// recently, on another instance: mail need not tell them what they watch.
+func (h *Hub) UserOnline(userID string) bool {
+	h.mu.Lock()
+	for c := range h.clients {
+		if c.staff != nil && c.staff.UserID == userID {
+			h.mu.Unlock()
+			return true
+		}
+	}
+	h.mu.Unlock()
+	h.presenceMu.Lock()
+	defer h.presenceMu.Unlock()
+	return time.Since(h.remoteUsers[userID]) < 2*presenceEvery
+}
+
+// localStaffUsers lists the users with a staff socket on this instance.
+func (h *Hub) localStaffUsers() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for c := range h.clients {
+		if c.staff != nil && !seen[c.staff.UserID] {
+			seen[c.staff.UserID] = true
+			out = append(out, c.staff.UserID)
+		}
+	}
+	return out
+}
 
 // localStaffSites lists the sites with a staff socket on this instance.
 func (h *Hub) localStaffSites() []string {

@@ -65,7 +65,7 @@ func (s *Service) bootstrap(ctx context.Context, tx *store.Store, adminEmail, ad
 		}
 		return out, nil
 	}
-	demo := &model.Site{Name: "Demo", Color: "#2563eb", Position: "right", ButtonLabel: "Help",
+	demo := &model.Site{Name: "Demo", Color: "#2563eb", Position: "right", ButtonLabel: "Help", ReplyEmailDelaySeconds: model.DefaultReplyEmailDelay,
 		Greeting:  "Hi! Questions, problems or praise? We read everything and answer fast.",
 		CreatedAt: s.now(), UpdatedAt: s.now()}
 	if err := tx.CreateSite(ctx, demo); err != nil {

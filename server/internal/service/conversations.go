@@ -120,6 +120,9 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 			map[string]any{"conversation": conv.ForVisitor(), "message": msg.ForVisitor()}); err != nil {
 			return nil, nil, err
 		}
+		if err := s.mailNewConversation(ctx, tx, conv, msg); err != nil {
+			return nil, nil, err
+		}
 		token, err := s.signer.Visitor(site.ID, visitor.ID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sign visitor token: %w", err)
@@ -186,6 +189,23 @@ func (s *Service) VisitorConversations(ctx context.Context, v *model.Visitor) (*
 
 // VisitorThread returns one of the visitor's conversations without notes.
 func (s *Service) VisitorThread(ctx context.Context, v *model.Visitor, id string) (*Thread, error) {
+	c, err := s.visitorConversation(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.Messages(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		msgs[i] = msgs[i].ForVisitor()
+	}
+	return &Thread{Conversation: c.ForVisitor(), Messages: msgs}, nil
+}
+
+// visitorConversation loads one of the visitor's own conversations; any
+// other (another visitor's, another site's, none) is ErrNotFound.
+func (s *Service) visitorConversation(ctx context.Context, v *model.Visitor, id string) (*model.Conversation, error) {
 	if !validID(id) {
 		return nil, model.ErrNotFound
 	}
@@ -196,12 +216,5 @@ func (s *Service) VisitorThread(ctx context.Context, v *model.Visitor, id string
 	if c.SiteID != v.SiteID || c.VisitorID != v.ID {
 		return nil, model.ErrNotFound
 	}
-	msgs, err := s.store.Messages(ctx, id, false)
-	if err != nil {
-		return nil, err
-	}
-	for i := range msgs {
-		msgs[i] = msgs[i].ForVisitor()
-	}
-	return &Thread{Conversation: c.ForVisitor(), Messages: msgs}, nil
+	return c, nil
 }

@@ -73,15 +73,9 @@ func (s *Service) StaffTyping(ctx context.Context, actor *model.User, convID str
 
 // VisitorTyping tells the site's staff that the visitor types.
 func (s *Service) VisitorTyping(ctx context.Context, v *model.Visitor, convID string) error {
-	if !validID(convID) {
-		return model.ErrNotFound
-	}
-	c, err := s.store.ConversationByID(ctx, convID)
+	c, err := s.visitorConversation(ctx, v, convID)
 	if err != nil {
 		return err
-	}
-	if c.SiteID != v.SiteID || c.VisitorID != v.ID {
-		return model.ErrNotFound
 	}
 	s.typing(ctx, c, false, v.ID)
 	return nil

@@ -65,6 +65,17 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	if in.Internal {
 		return msg, events, nil
 	}
+	// The mail a message causes is queued in its transaction: committed
+	// together or not at all.
+	mailErr := error(nil)
+	if a.kind == model.AuthorStaff {
+		mailErr = s.mailStaffReply(ctx, tx, c, msg)
+	} else if a.kind == model.AuthorVisitor {
+		mailErr = s.mailAssignee(ctx, tx, c, msg)
+	}
+	if mailErr != nil {
+		return nil, nil, mailErr
+	}
 	// A visitor writing again reopens the conversation; a staff reply
 	// marks it answered.
 	changed := false

@@ -6,10 +6,12 @@ package service
 import (
 	"context"
 	"log/slog"
+	"net/mail"
 	"time"
 
 	"holler/server/internal/auth"
 	"holler/server/internal/limiter"
+	holmail "holler/server/internal/mail"
 	"holler/server/internal/model"
 	"holler/server/internal/store"
 )
@@ -20,9 +22,11 @@ type Publisher interface {
 	Publish(ctx context.Context, n model.Notice)
 }
 
-// Presence reports whether any staff member of a site is connected.
+// Presence reports who has a dashboard open.
 type Presence interface {
 	StaffOnline(siteID string) bool
+	// UserOnline: the user has a staff socket open on any instance.
+	UserOnline(userID string) bool
 }
 
 // Service is the one entry point the HTTP layer talks to.
@@ -33,6 +37,11 @@ type Service struct {
 	presence Presence
 	log      *slog.Logger
 	now      func() time.Time
+
+	mailCfg     MailConfig
+	mailFrom    *mail.Address // nil without HOLLER_MAIL_FROM
+	mailDomain  string
+	mailMetrics MailMetrics
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -46,6 +55,9 @@ type Options struct {
 	Presence  Presence
 	Logger    *slog.Logger
 	RateLimit bool
+	Mail      MailConfig
+	// MailMetrics, if set, counts the outbox.
+	MailMetrics MailMetrics
 }
 
 // New builds a Service.
@@ -53,7 +65,7 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		store:    o.Store,
 		signer:   o.Signer,
 		pub:      o.Publisher,
@@ -65,6 +77,14 @@ func New(o Options) *Service {
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
 		loginPerIP:      limiter.New(10*time.Second, 30, o.RateLimit),
 	}
+	s.mailCfg, s.mailMetrics = o.Mail, o.MailMetrics
+	if o.Mail.From != "" {
+		// config.Validate has checked it; a bad one leaves mail queued.
+		if from, domain, err := holmail.ParseFrom(o.Mail.From); err == nil {
+			s.mailFrom, s.mailDomain = from, domain
+		}
+	}
+	return s
 }
 
 // SetPublisher wires the realtime broker (built after the service, since

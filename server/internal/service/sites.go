@@ -24,6 +24,9 @@ type SiteInput struct {
 	ButtonLabel    *string   `json:"button_label"`
 	Kinds          *[]string `json:"kinds"`
 	Locale         *string   `json:"locale"`
+	// ReplyEmailDelaySeconds: how long a staff reply may wait unseen in
+	// the widget before it is mailed (0..86400).
+	ReplyEmailDelaySeconds *int `json:"reply_email_delay_seconds"`
 }
 
 func (in SiteInput) apply(site *model.Site) error {
@@ -89,6 +92,12 @@ func (in SiteInput) apply(site *model.Site) error {
 		}
 		site.Locale = *in.Locale
 	}
+	if in.ReplyEmailDelaySeconds != nil {
+		if d := *in.ReplyEmailDelaySeconds; d < 0 || d > 86400 {
+			v.Add("reply_email_delay_seconds", "must be between 0 and 86400 seconds")
+		}
+		site.ReplyEmailDelaySeconds = *in.ReplyEmailDelaySeconds
+	}
 	return v.Err()
 }
 
@@ -97,7 +106,7 @@ func (s *Service) CreateSite(ctx context.Context, actor *model.User, in SiteInpu
 	if !actor.IsAdmin() {
 		return nil, model.ErrForbidden
 	}
-	site := &model.Site{Color: "#2563eb", Position: "right", ButtonLabel: "Help", Kinds: model.AllKinds,
+	site := &model.Site{Color: "#2563eb", Position: "right", ButtonLabel: "Help", Kinds: model.AllKinds, ReplyEmailDelaySeconds: model.DefaultReplyEmailDelay,
 		AllowedOrigins: []string{}, CreatedAt: s.now(), UpdatedAt: s.now()}
 	if in.Name == nil {
 		in.Name = new(string)

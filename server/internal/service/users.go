@@ -150,6 +150,39 @@ type UserInput struct {
 	Role     *string   `json:"role"`
 	SiteIDs  *[]string `json:"site_ids"`
 	Disabled *bool     `json:"disabled"`
+	// Notifications: which mails the user gets; they or an admin set them.
+	Notifications *NotificationsInput `json:"notifications"`
+}
+
+// NotificationsInput changes a user's mail settings; nil fields stay.
+type NotificationsInput struct {
+	NewConversations *string `json:"new_conversations"`
+	DigestMinutes    *int    `json:"digest_minutes"`
+	AssignedReplies  *bool   `json:"assigned_replies"`
+}
+
+// apply checks the input into p, recording problems in v.
+func (in *NotificationsInput) apply(v *model.Validator, p *model.NotificationPrefs) {
+	if in == nil {
+		return
+	}
+	if in.NewConversations != nil {
+		switch *in.NewConversations {
+		case model.NotifyEach, model.NotifyDigest, model.NotifyNone:
+			p.NewConversations = *in.NewConversations
+		default:
+			v.Add("notifications.new_conversations", "must be each, digest or none")
+		}
+	}
+	if in.DigestMinutes != nil {
+		if *in.DigestMinutes < 1 || *in.DigestMinutes > 1440 {
+			v.Add("notifications.digest_minutes", "must be between 1 and 1440 minutes")
+		}
+		p.DigestMinutes = *in.DigestMinutes
+	}
+	if in.AssignedReplies != nil {
+		p.AssignedReplies = *in.AssignedReplies
+	}
 }
 
 // Users lists staff. Admins see everyone; an agent sees the colleagues who
@@ -183,6 +216,7 @@ func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating boo
 	if in.Name != nil {
 		*in.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, false, oneLine)
 	}
+	in.Notifications.apply(&v, &model.NotificationPrefs{})
 	if creating && in.Password == nil {
 		v.Add("password", "is required")
 	}
@@ -242,6 +276,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInpu
 	if in.SiteIDs != nil {
 		u.SiteIDs = dedupe(*in.SiteIDs)
 	}
+	u.Notifications = model.DefaultNotificationPrefs()
+	in.Notifications.apply(&model.Validator{}, &u.Notifications) // checked above
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, model.ErrConflict) {
 			return nil, errEmailTaken
@@ -291,6 +327,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 		if in.Name != nil {
 			u.Name = *in.Name
 		}
+		in.Notifications.apply(&model.Validator{}, &u.Notifications) // checked above
 		if in.Role != nil && *in.Role != u.Role {
 			revoke = revoke || *in.Role == model.RoleAgent
 			u.Role = *in.Role

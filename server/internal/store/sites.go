@@ -30,7 +30,7 @@ func (s *Store) CreateSite(ctx context.Context, site *model.Site) error {
 // SaveSite writes every settable field of site.
 func (s *Store) SaveSite(ctx context.Context, site *model.Site) error {
 	err := s.q(ctx).Model(site).Select("name", "allowed_origins", "color", "position", "greeting",
-		"button_label", "kinds", "locale", "updated_at").Updates(site).Error
+		"button_label", "kinds", "locale", "reply_email_delay_seconds", "updated_at").Updates(site).Error
 	if err != nil {
 		return fmt.Errorf("save site: %w", translate(err))
 	}

@@ -20,6 +20,9 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	if u.SessionVersion == 0 {
 		u.SessionVersion = 1
 	}
+	if u.Notifications.NewConversations == "" {
+		u.Notifications = model.DefaultNotificationPrefs()
+	}
 	return s.InTx(ctx, func(tx *Store) error {
 		if err := tx.q(ctx).Create(u).Error; err != nil {
 			return fmt.Errorf("create user: %w", translate(err))
@@ -48,7 +51,8 @@ func (s *Store) SetMemberships(ctx context.Context, userID string, siteIDs []str
 // SaveUser writes the mutable fields of a user.
 func (s *Store) SaveUser(ctx context.Context, u *model.User) error {
 	u.UpdatedAt = time.Now().UTC()
-	err := s.q(ctx).Model(u).Select("email", "name", "password_hash", "role", "disabled", "session_version", "updated_at").Updates(u).Error
+	err := s.q(ctx).Model(u).Select("email", "name", "password_hash", "role", "disabled", "session_version",
+		"notify_new_conversations", "notify_digest_minutes", "notify_assigned_replies", "updated_at").Updates(u).Error
 	if err != nil {
 		return fmt.Errorf("save user: %w", translate(err))
 	}
