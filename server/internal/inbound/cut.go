@@ -76,7 +76,7 @@ scan:
 		case strings.HasPrefix(trimmed, ">"):
 			removed = true
 			continue
-		case line == "--", originalMessage.MatchString(trimmed), underscores.MatchString(trimmed),
+		case trimmed == "--", originalMessage.MatchString(trimmed), underscores.MatchString(trimmed),
 			headerFrom.MatchString(trimmed) && headerFollows(lines[i+1:]):
 			// "--" is the signature delimiter "-- ", which many clients trim.
 			break scan

@@ -6,6 +6,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"holler/server/internal/auth"
@@ -33,6 +34,9 @@ type Service struct {
 	presence Presence
 	log      *slog.Logger
 	now      func() time.Time
+	// replyDomain is the domain of HOLLER_MAIL_FROM: customers' replies go
+	// to reply+TOKEN@ it.
+	replyDomain string
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -46,6 +50,8 @@ type Options struct {
 	Presence  Presence
 	Logger    *slog.Logger
 	RateLimit bool
+	// ReplyDomain is where reply addresses live (HOLLER_MAIL_FROM's domain).
+	ReplyDomain string
 }
 
 // New builds a Service.
@@ -60,6 +66,8 @@ func New(o Options) *Service {
 		presence: o.Presence,
 		log:      o.Logger,
 		now:      func() time.Time { return time.Now().UTC() },
+
+		replyDomain: strings.ToLower(o.ReplyDomain),
 		// Ten tries at once, then one a minute per account; thirty and then
 		// one every ten seconds per IP (offices share an IP).
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
