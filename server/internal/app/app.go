@@ -139,6 +139,11 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 type Started struct {
 	Addr     string
 	FirstRun *service.FirstRun
+	// SMTPAddr is where the inbound SMTP listener listens ("" when off).
+	SMTPAddr string
+	// Signer lets tests mint what the server's mail would carry
+	// (conversation tokens of reply addresses).
+	Signer *auth.Signer
 }
 
 // Serve runs the server until ctx ends, then stops gracefully: stop
@@ -176,7 +181,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	if err := st.RegisterPoolMetrics(metrics.Registry); err != nil {
 		return err
 	}
-	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit})
+	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit,
+		ReplyDomain: cfg.ReplyDomain()})
 	hub := realtime.NewHub(svc, logger, metrics)
 	if err := hub.Start(ctx); err != nil {
 		return fmt.Errorf("start hub: %w", err)
@@ -199,6 +205,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 		PublicURL: cfg.PublicURL, PublicOrigin: cfg.PublicOrigin(),
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 		SeparateMetrics: cfg.MetricsAddr != "",
+		InboundSecret:   cfg.InboundSecret,
 		DemoSiteKey: func(ctx context.Context) string {
 			if first.DemoSite == nil {
 				return ""
@@ -227,16 +234,24 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	defer stopBg()
 	go broker.Run(bgCtx)
 	go pruneLoop(bgCtx, st, logger)
+	mailIn, err := startSMTPListener(bgCtx, cfg, svc, logger)
+	if err != nil {
+		for _, s := range servers {
+			s.ln.Close()
+		}
+		return err
+	}
 
 	printWelcome(stderr, cfg, first)
 	if started != nil {
-		started <- Started{Addr: servers[0].ln.Addr().String(), FirstRun: first}
+		started <- Started{Addr: servers[0].ln.Addr().String(), FirstRun: first, SMTPAddr: mailIn.addr(), Signer: signer}
 	}
-	errc := make(chan error, len(servers))
+	errc := make(chan error, len(servers)+1)
 	for _, s := range servers {
 		logger.Info(s.name+" listening", "addr", s.ln.Addr().String(), "store", st.Dialect())
 		go func() { errc <- s.srv.Serve(s.ln) }()
 	}
+	mailIn.serve(errc)
 	var failed error
 	select {
 	case failed = <-errc:
@@ -248,12 +263,17 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	// Hijacked websocket connections are not tracked by Shutdown; the hub
 	// closes them with 1001 "going away" so clients reconnect elsewhere.
 	hub.Shutdown()
+	// The SMTP listener drains alongside the HTTP servers, within the same
+	// grace period.
+	smtpDone := make(chan error, 1)
+	go func() { smtpDone <- mailIn.shutdown(sctx) }()
 	errs := []error{failed}
 	for _, s := range servers {
 		if err := s.srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			errs = append(errs, fmt.Errorf("shutdown %s: %w", s.name, err))
 		}
 	}
+	errs = append(errs, <-smtpDone)
 	return errors.Join(errs...)
 }
 

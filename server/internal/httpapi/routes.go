@@ -67,6 +67,9 @@ func (a *API) routes(e *echo.Echo) {
 	api.GET("/conversations/:id", a.getConversation, staff...)
 	api.PATCH("/conversations/:id", a.updateConversation, staff...)
 	api.POST("/conversations/:id/messages", a.staffReply, staff...)
+
+	// Customers' email replies from a mail provider's inbound-parse webhook.
+	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }
 
 // with is base followed by more, in a new slice (base is shared by routes).

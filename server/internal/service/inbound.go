@@ -16,10 +16,6 @@ import (
 	"holler/server/internal/model"
 )
 
-// MaxInboundMailBytes bounds a customer's reply mail, attachments included,
-// on the webhook and the SMTP listener alike.
-const MaxInboundMailBytes = 10 << 20
-
 // replyLocalPrefix starts the local part of every reply address:
 // reply+TOKEN@ the domain of HOLLER_MAIL_FROM.
 const replyLocalPrefix = "reply+"
@@ -54,11 +50,11 @@ func (s *Service) CheckReplyAddress(ctx context.Context, addr string) error {
 // idempotency key is the Message-ID (or, without one, a hash of the sender,
 // subject and text) per conversation.
 func (s *Service) InboundReply(ctx context.Context, to []string, raw io.Reader) (*model.Message, error) {
-	data, err := io.ReadAll(io.LimitReader(raw, MaxInboundMailBytes+1))
+	data, err := io.ReadAll(io.LimitReader(raw, inbound.MaxMessageBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read inbound mail: %w", err)
 	}
-	if len(data) > MaxInboundMailBytes {
+	if len(data) > inbound.MaxMessageBytes {
 		return nil, model.ErrMailMalformed
 	}
 	m, err := inbound.Parse(bytes.NewReader(data))
