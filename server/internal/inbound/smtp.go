@@ -22,8 +22,8 @@ const MaxMessageBytes = 10 << 20
 // Limits of the listener. A reply is small; these bound what a stranger
 // on the open port can make the server hold.
 const (
-	maxRecipients   = 10
-	smtpTimeout     = 60 * time.Second
+	maxRecipients = 10
+	smtpTimeout   = 60 * time.Second
 )
 
 // Receiver is what the listener needs of the service: the verdict on a
