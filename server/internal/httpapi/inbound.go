@@ -46,7 +46,8 @@ func (a *API) inboundAuth(next echo.HandlerFunc) echo.HandlerFunc {
 // recipient is read from the message's To, Cc, Delivered-To and
 // X-Original-To headers, or from ?recipient= (repeatable) when the
 // provider passes the envelope recipient separately (a forwarded or
-// Bcc'd mail shows another address in its headers).
+// Bcc'd mail shows another address in its headers). An automatic mail
+// (out-of-office, bounce) is accepted with "message": null and not stored.
 func (a *API) inboundEmail(c echo.Context) error {
 	msg, err := a.Service.InboundReply(c.Request().Context(), c.QueryParams()["recipient"], c.Request().Body)
 	if err != nil {

@@ -195,7 +195,16 @@ func TestInboundWebhook(t *testing.T) {
 		wantRefusalLogged(t, s, "nothing above the quoted message")
 		big := append(testserver.ReplyMail(addr, "big@example.com", "Huge."), bytes.Repeat([]byte("x"), 10<<20)...)
 		wantError(t, f.post(t, big, good, ""), http.StatusRequestEntityTooLarge, "body_too_large")
+		// An out-of-office answer is taken (so nothing bounces to the
+		// auto-responder) and dropped.
+		ooo := append([]byte("Auto-Submitted: auto-replied\r\n"), testserver.ReplyMail(addr, "ooo@example.com", "I am away until Monday.")...)
+		if r := f.post(t, ooo, good, ""); r.Status != http.StatusAccepted || !strings.Contains(string(r.Body), `"message":null`) {
+			t.Fatalf("automatic reply: %d %s", r.Status, r.Body)
+		}
 		f.wantStored(t, "It is still broken -> please send a new one.")
+		if strings.Contains(s.Log.String(), tok) {
+			t.Error("a reply token is in the log in full")
+		}
 
 		// A mail forwarded to the webhook shows another address in its
 		// headers; the provider names the envelope recipient instead, and

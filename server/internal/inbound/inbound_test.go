@@ -116,6 +116,26 @@ func TestParseHeaders(t *testing.T) {
 	}
 }
 
+// TestAutomaticMail: out-of-office answers, bounces and list mail are
+// recognised; a person's reply is not.
+func TestAutomaticMail(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"Auto-Submitted: auto-replied\n\nI am away.": true,
+		"Auto-Submitted: no\n\nHi":                   false,
+		"X-Autoreply: yes\n\nAway":                   true,
+		"Precedence: bulk\n\nNews":                   true,
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b--": true,
+	} {
+		m, err := Parse(strings.NewReader(raw))
+		if err != nil || m.Automatic != want {
+			t.Errorf("%q: automatic %v (err %v), want %v", raw, m != nil && m.Automatic, err, want)
+		}
+	}
+	if m := parseFile(t, "testdata/outlook_en.eml"); m.Automatic {
+		t.Error("a person's Outlook reply counted as automatic")
+	}
+}
+
 // TestAttachmentsIgnored: a text attachment (Apple Mail's receipt) and a PDF
 // are not part of the reply, and the HTML of a related part is found under
 // mixed > alternative > related.

@@ -44,6 +44,10 @@ type Mail struct {
 	FromName   string   // the sender's display name, decoded
 	Subject    string   // decoded
 	Recipients []string // addresses of To, Cc, Delivered-To, X-Original-To, in that order
+	// Automatic is a mail no person wrote: an out-of-office answer, a
+	// bounce or a list's mail (RFC 3834 Auto-Submitted and its older
+	// cousins). It must not become a customer's message.
+	Automatic bool
 	// Plain and HTML are the decoded (UTF-8) bodies of the text parts that
 	// are not attachments; either may be empty.
 	Plain string
@@ -87,6 +91,7 @@ func Parse(r io.Reader) (*Mail, error) {
 		MessageID: strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>"),
 		Subject:   decodeHeader(h.Get("Subject")),
 	}
+	m.Automatic = automatic(h)
 	parser := mail.AddressParser{WordDecoder: wordDecoder}
 	if from, err := parser.Parse(h.Get("From")); err == nil {
 		m.From, m.FromName = from.Address, from.Name
@@ -111,6 +116,23 @@ func Parse(r io.Reader) (*Mail, error) {
 	b := w.part(mailHeader(h), msg.Body, 0)
 	m.Plain, m.HTML = b.plain, b.html
 	return m, nil
+}
+
+// automatic recognises the headers auto-responders, mailer daemons and
+// list servers set.
+func automatic(h mail.Header) bool {
+	if v := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); v != "" && v != "no" {
+		return true
+	}
+	if h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" {
+		return true
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
+	case "bulk", "junk", "list", "auto_reply":
+		return true
+	}
+	mediaType, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mediaType == "multipart/report" // a delivery status notification
 }
 
 func decodeHeader(s string) string {

@@ -32,7 +32,7 @@ const cutMarker = "\n\n[…] (This email was longer than 10,000 characters and w
 func (s *Service) CheckReplyAddress(ctx context.Context, addr string) error {
 	token, ok := s.replyToken(addr)
 	if !ok {
-		s.refuseMail(ctx, "not a reply address of ours", "", "", addr)
+		s.refuseMail(ctx, "not a reply address of ours", "", "", addrHint(addr))
 		return model.ErrReplyAddressUnknown
 	}
 	_, err := s.replyConversation(ctx, token, "")
@@ -48,7 +48,8 @@ func (s *Service) CheckReplyAddress(ctx context.Context, addr string) error {
 // verifies wins. The same mail delivered again (an MTA retrying, or the
 // webhook and the listener both receiving it) is stored once: the
 // idempotency key is the Message-ID (or, without one, a hash of the sender,
-// subject and text) per conversation.
+// subject and text) per conversation. An automatic mail (an out-of-office
+// answer, a bounce) is accepted and dropped: nil message, nil error.
 func (s *Service) InboundReply(ctx context.Context, to []string, raw io.Reader) (*model.Message, error) {
 	data, err := io.ReadAll(io.LimitReader(raw, inbound.MaxMessageBytes+1))
 	if err != nil {
@@ -77,10 +78,20 @@ func (s *Service) InboundReply(ctx context.Context, to []string, raw io.Reader) 
 		}
 	}
 	if errors.Is(err, model.ErrReplyAddressUnknown) {
-		s.refuseMail(ctx, "no reply address of ours among the recipients", m.MessageID, "", strings.Join(to, ","))
+		hidden := make([]string, len(to))
+		for i, a := range to {
+			hidden[i] = addrHint(a)
+		}
+		s.refuseMail(ctx, "no reply address of ours among the recipients", m.MessageID, "", strings.Join(hidden, ","))
 	}
 	if err != nil {
 		return nil, err
+	}
+	if m.Automatic {
+		// Refusing it would only bounce to an auto-responder; storing it
+		// would reopen the conversation for an out-of-office notice.
+		s.log.InfoContext(ctx, "inbound mail ignored: automatic", "message_id", m.MessageID, "conversation_id", c.ID)
+		return nil, nil
 	}
 	body := replyBody(m.Reply())
 	if body == "" {
@@ -151,6 +162,16 @@ func tokenHint(token string) string {
 		return replyLocalPrefix + token[:8] + "…"
 	}
 	return replyLocalPrefix + token
+}
+
+// addrHint is an address for the log: a reply+ address (at any domain)
+// shows only the start of its token.
+func addrHint(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || len(addr) < len(replyLocalPrefix) || !strings.EqualFold(addr[:len(replyLocalPrefix)], replyLocalPrefix) {
+		return addr
+	}
+	return tokenHint(addr[len(replyLocalPrefix):at]) + addr[at:]
 }
 
 // replyBody makes the cut reply obey the message rules: the text rules
