@@ -402,6 +402,7 @@ function messageEl(m) {
   h('div', { class: 'msg-meta' },
     h('span', { class: 'msg-author' }, author),
     m.internal ? h('span', { class: 'note-label' }, 'Internal note') : null,
+    m.via === 'email' ? h('span', { class: 'via-label', title: 'The customer answered by email' }, 'by email') : null,
     h('time', { datetime: m.created_at, title: fullTime(m.created_at) }, clockTime(m.created_at))),
   h('div', { class: 'msg-body' }, linkify(m.body)));
 }

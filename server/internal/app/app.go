@@ -140,6 +140,11 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 type Started struct {
 	Addr     string
 	FirstRun *service.FirstRun
+	// SMTPAddr is where the inbound SMTP listener listens ("" when off).
+	SMTPAddr string
+	// Signer lets tests mint what the server's mail would carry
+	// (conversation tokens of reply addresses).
+	Signer *auth.Signer
 }
 
 // Serve runs the server until ctx ends, then stops gracefully: stop
@@ -213,6 +218,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 		PublicURL: cfg.PublicURL, PublicOrigin: cfg.PublicOrigin(),
 		TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit,
 		SeparateMetrics: cfg.MetricsAddr != "",
+		InboundSecret:   cfg.InboundSecret,
 		DemoSiteKey: func(ctx context.Context) string {
 			if first.DemoSite == nil {
 				return ""
@@ -243,16 +249,24 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	go pruneLoop(bgCtx, st, svc, logger)
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); mailLoop(bgCtx, svc, sender, logger) }()
+	mailIn, err := startSMTPListener(bgCtx, cfg, svc, logger)
+	if err != nil {
+		for _, s := range servers {
+			s.ln.Close()
+		}
+		return err
+	}
 
 	printWelcome(stderr, cfg, first)
 	if started != nil {
-		started <- Started{Addr: servers[0].ln.Addr().String(), FirstRun: first}
+		started <- Started{Addr: servers[0].ln.Addr().String(), FirstRun: first, SMTPAddr: mailIn.addr(), Signer: signer}
 	}
-	errc := make(chan error, len(servers))
+	errc := make(chan error, len(servers)+1)
 	for _, s := range servers {
 		logger.Info(s.name+" listening", "addr", s.ln.Addr().String(), "store", st.Dialect())
 		go func() { errc <- s.srv.Serve(s.ln) }()
 	}
+	mailIn.serve(errc)
 	var failed error
 	select {
 	case failed = <-errc:
@@ -264,16 +278,22 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	// Hijacked websocket connections are not tracked by Shutdown; the hub
 	// closes them with 1001 "going away" so clients reconnect elsewhere.
 	hub.Shutdown()
-	// A send in progress is cut short and its outcome recorded before the
-	// store closes: at worst that one mail goes again, same Message-ID.
-	stopBg()
-	<-mailDone
+	// The SMTP listener drains alongside the HTTP servers, within the same
+	// grace period.
+	smtpDone := make(chan error, 1)
+	go func() { smtpDone <- mailIn.shutdown(sctx) }()
 	errs := []error{failed}
 	for _, s := range servers {
 		if err := s.srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			errs = append(errs, fmt.Errorf("shutdown %s: %w", s.name, err))
 		}
 	}
+	errs = append(errs, <-smtpDone)
+	// The mail worker stops last: a send in progress is cut short and its
+	// outcome recorded before the store closes (at worst that one mail goes
+	// again, same Message-ID).
+	stopBg()
+	<-mailDone
 	return errors.Join(errs...)
 }
 

@@ -214,7 +214,47 @@ func (c Config) Validate() error {
 	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
 		errs = append(errs, errors.New("admin password must be at least 12 characters"))
 	}
+	errs = append(errs, c.validateInbound()...)
 	return errors.Join(errs...)
+}
+
+// minInboundSecret keeps the webhook's shared secret out of guessing range.
+const minInboundSecret = 16
+
+// validateInbound checks the ways customers' email replies come in: both
+// need HOLLER_MAIL_FROM, whose domain the reply addresses are at.
+func (c Config) validateInbound() []error {
+	var errs []error
+	if c.SMTPListen != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPListen); err != nil {
+			errs = append(errs, fmt.Errorf("HOLLER_SMTP_LISTEN %q: %w", c.SMTPListen, err))
+		} else if c.SMTPListen == c.Addr || c.SMTPListen == c.MetricsAddr {
+			errs = append(errs, fmt.Errorf("HOLLER_SMTP_LISTEN %q must differ from the HTTP addresses", c.SMTPListen))
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("HOLLER_SMTP_LISTEN needs HOLLER_MAIL_FROM: replies are accepted at reply+...@ its domain"))
+		}
+	}
+	if c.InboundSecret != "" {
+		if len(c.InboundSecret) < minInboundSecret {
+			errs = append(errs, fmt.Errorf("HOLLER_INBOUND_SECRET must be at least %d characters", minInboundSecret))
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("HOLLER_INBOUND_SECRET needs HOLLER_MAIL_FROM: replies are accepted at reply+...@ its domain"))
+		}
+	}
+	return errs
+}
+
+// ReplyDomain is the lower-cased domain of MailFrom, where customers'
+// reply addresses (reply+TOKEN@domain) live; "" when MailFrom is not an
+// address.
+func (c Config) ReplyDomain() string {
+	_, domain, err := mail.ParseFrom(c.MailFrom)
+	if err != nil {
+		return ""
+	}
+	return domain
 }
 
 // validateStore checks the choice of database, for the server and the

@@ -306,3 +306,37 @@ func TestValidateMail(t *testing.T) {
 		t.Error("Load accepted HOLLER_SMTP_URL without HOLLER_MAIL_FROM")
 	}
 }
+
+// TestValidateInbound: the inbound mail settings (issue 11) are checked
+// when set, each error naming its variable; unset, nothing is required.
+func TestValidateInbound(t *testing.T) {
+	const from = "Shop Help <help@Example.COM>"
+	cases := map[string]struct {
+		vars map[string]string
+		want string
+	}{
+		"mail from not an address": {map[string]string{"HOLLER_MAIL_FROM": "Shop Help"}, "HOLLER_MAIL_FROM"},
+		"listen without port":      {map[string]string{"HOLLER_MAIL_FROM": from, "HOLLER_SMTP_LISTEN": "2525"}, "HOLLER_SMTP_LISTEN"},
+		"listen on the http addr":  {map[string]string{"HOLLER_MAIL_FROM": from, "HOLLER_SMTP_LISTEN": ":8080"}, "HOLLER_SMTP_LISTEN"},
+		"listen without mail from": {map[string]string{"HOLLER_SMTP_LISTEN": ":2525"}, "HOLLER_MAIL_FROM"},
+		"short secret":             {map[string]string{"HOLLER_MAIL_FROM": from, "HOLLER_INBOUND_SECRET": "short"}, "HOLLER_INBOUND_SECRET"},
+		"secret without mail from": {map[string]string{"HOLLER_INBOUND_SECRET": "a-long-enough-secret"}, "HOLLER_MAIL_FROM"},
+	}
+	for name, tc := range cases {
+		_, err := config.Load(nil, env(tc.vars), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %s", name, err, tc.want)
+		}
+	}
+	c, err := config.Load(nil, env(map[string]string{"HOLLER_MAIL_FROM": from, "HOLLER_SMTP_LISTEN": ":2525",
+		"HOLLER_INBOUND_SECRET": "a-long-enough-secret"}), io.Discard)
+	if err != nil {
+		t.Fatalf("valid inbound settings refused: %v", err)
+	}
+	if c.SMTPListen != ":2525" || c.InboundSecret != "a-long-enough-secret" || c.ReplyDomain() != "example.com" {
+		t.Errorf("got listen %q secret %q reply domain %q", c.SMTPListen, c.InboundSecret, c.ReplyDomain())
+	}
+	if d := (config.Config{MailFrom: "help@shop.example"}).ReplyDomain(); d != "shop.example" {
+		t.Errorf("bare address: reply domain %q", d)
+	}
+}

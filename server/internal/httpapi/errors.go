@@ -81,6 +81,16 @@ func toHTTP(err error) (int, apiError, int) {
 		return http.StatusUnauthorized, apiError{Code: "unauthorized", Message: "Missing or invalid credentials."}, 0
 	case errors.Is(err, model.ErrForbidden):
 		return http.StatusForbidden, apiError{Code: "forbidden", Message: "You may not do this."}, 0
+	case errors.Is(err, model.ErrReplyTokenInvalid):
+		return http.StatusUnprocessableEntity, apiError{Code: "token_invalid", Message: "The reply address does not verify."}, 0
+	case errors.Is(err, model.ErrReplyTokenExpired):
+		return http.StatusUnprocessableEntity, apiError{Code: "token_expired", Message: "The reply address has expired."}, 0
+	case errors.Is(err, model.ErrReplyAddressUnknown):
+		return http.StatusUnprocessableEntity, apiError{Code: "recipient_unknown", Message: "No reply address of this server among the recipients."}, 0
+	case errors.Is(err, model.ErrReplyEmpty):
+		return http.StatusUnprocessableEntity, apiError{Code: "empty_reply", Message: "The mail has no text of its own above the quoted message."}, 0
+	case errors.Is(err, model.ErrMailMalformed):
+		return http.StatusUnprocessableEntity, apiError{Code: "malformed_mail", Message: "The body is not a readable RFC 5322 message."}, 0
 	case errors.Is(err, model.ErrUnavailable):
 		return http.StatusServiceUnavailable, apiError{Code: "unavailable", Message: "The service is briefly unavailable; nothing was saved. Please retry."}, unavailableRetryAfter
 	case errors.Is(err, context.Canceled):

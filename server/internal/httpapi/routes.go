@@ -69,6 +69,9 @@ func (a *API) routes(e *echo.Echo) {
 	api.PATCH("/conversations/:id", a.updateConversation, staff...)
 	api.POST("/conversations/:id/messages", a.staffReply, staff...)
 	api.GET("/mail/status", a.mailStatus, staff...)
+
+	// Customers' email replies from a mail provider's inbound-parse webhook.
+	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }
 
 // with is base followed by more, in a new slice (base is shared by routes).

@@ -37,6 +37,9 @@ type Deps struct {
 	// SeparateMetrics: /metrics has its own listener (HOLLER_METRICS_ADDR)
 	// and the public one answers 404 for it.
 	SeparateMetrics bool
+	// InboundSecret authenticates POST /api/v1/inbound/email; empty turns
+	// the route off.
+	InboundSecret string
 	// DemoSiteKey is the key the /demo page embeds.
 	DemoSiteKey func(ctx context.Context) string
 }

@@ -20,6 +20,16 @@ var (
 	ErrUnavailable = errors.New("the database is unavailable")
 )
 
+// Refusals of a customer's email reply (webhook and SMTP listener alike).
+// Nothing of a refused mail is stored.
+var (
+	ErrReplyAddressUnknown = errors.New("no reply address of ours among the recipients")
+	ErrReplyTokenInvalid   = errors.New("the reply address does not verify")
+	ErrReplyTokenExpired   = errors.New("the reply address has expired")
+	ErrReplyEmpty          = errors.New("the mail has no text of its own above the quoted message")
+	ErrMailMalformed       = errors.New("the mail cannot be read as an RFC 5322 message")
+)
+
 // ValidationError lists what is wrong with each field of a request.
 type ValidationError struct {
 	Fields map[string]string

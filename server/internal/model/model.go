@@ -134,16 +134,21 @@ type Conversation struct {
 // Message is one entry of a conversation's thread. Internal messages are
 // staff notes the visitor never sees.
 type Message struct {
-	ID             string    `json:"id" gorm:"primaryKey"`
-	ConversationID string    `json:"conversation_id"`
-	SiteID         string    `json:"site_id"`
-	AuthorKind     string    `json:"author_kind"`
-	AuthorID       string    `json:"author_id"`
-	AuthorName     string    `json:"author_name"`
-	Body           string    `json:"body"`
-	Internal       bool      `json:"internal"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string `json:"id" gorm:"primaryKey"`
+	ConversationID string `json:"conversation_id"`
+	SiteID         string `json:"site_id"`
+	AuthorKind     string `json:"author_kind"`
+	AuthorID       string `json:"author_id"`
+	AuthorName     string `json:"author_name"`
+	Body           string `json:"body"`
+	Internal       bool   `json:"internal"`
+	// Via is how the message arrived: "" (widget, dashboard) or ViaEmail.
+	Via       string    `json:"via,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
+
+// ViaEmail marks a message that came as a customer's email reply.
+const ViaEmail = "email"
 
 // RefreshToken is stored hashed; tokens of one login share a FamilyID so a
 // reused (stolen) token can revoke all of its descendants.

@@ -287,7 +287,7 @@ func (s *Service) composeMail(ctx context.Context, m *model.OutboxMail) (*holmai
 			return nil, fmt.Errorf("conversation token: %w", err)
 		}
 		out.To = &mail.Address{Name: conv.Name, Address: m.Recipient}
-		out.ReplyTo = "reply+" + token + "@" + s.mailDomain
+		out.ReplyTo = replyLocalPrefix + token + "@" + s.mailDomain
 		content.Link = s.publicLink("/c/" + token)
 	}
 	r, err := holmail.Render(content)

@@ -22,6 +22,7 @@ type author struct {
 	kind  string
 	id    string
 	name  string
+	via   string // "" or model.ViaEmail
 	allow func(c *model.Conversation) bool
 }
 
@@ -52,7 +53,7 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	}
 	now := s.now()
 	msg := &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
-		AuthorName: a.name, Body: in.Body, Internal: in.Internal, CreatedAt: now}
+		AuthorName: a.name, Body: in.Body, Internal: in.Internal, Via: a.via, CreatedAt: now}
 	if err := tx.CreateMessage(ctx, msg); err != nil {
 		return nil, nil, err
 	}

@@ -37,9 +37,10 @@ type Service struct {
 	presence Presence
 	log      *slog.Logger
 	now      func() time.Time
-
-	mailCfg     MailConfig
-	mailFrom    *mail.Address // nil without HOLLER_MAIL_FROM
+	mailCfg  MailConfig
+	mailFrom *mail.Address // nil without HOLLER_MAIL_FROM
+	// mailDomain is HOLLER_MAIL_FROM's domain: Message-IDs and customers'
+	// reply+TOKEN@ addresses live there.
 	mailDomain  string
 	mailMetrics MailMetrics
 
@@ -72,6 +73,7 @@ func New(o Options) *Service {
 		presence: o.Presence,
 		log:      o.Logger,
 		now:      func() time.Time { return time.Now().UTC() },
+
 		// Ten tries at once, then one a minute per account; thirty and then
 		// one every ten seconds per IP (offices share an IP).
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),

@@ -29,9 +29,10 @@ import (
 //   - single-line fields (names, e-mails, URLs, tags, keys, IDs, passwords)
 //     refuse "\n" and "\t" too.
 //
-// Text we record but do not ask for (the User-Agent header) is scrubbed by
-// the same rule instead of refused: a visitor must not be turned away for
-// what their browser sends.
+// Text we record but do not ask for (the User-Agent header, the text of a
+// customer's email reply) is scrubbed by the same rule instead of refused:
+// a visitor must not be turned away for what their browser or mail client
+// sends.
 
 const problemControl = "contains a control character or invalid text"
 
@@ -120,6 +121,18 @@ func scrub(s string, max int) string {
 		}
 	}
 	return s
+}
+
+// scrubLines is scrub for multi-line text (an email body): line breaks
+// normalised, other control characters and invalid bytes dropped, no cut.
+func scrubLines(s string) string {
+	s, _ = multiLine.clean(strings.ToValidUTF8(s, ""))
+	return strings.Map(func(r rune) rune {
+		if multiLine.allowed(r) {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 func itoa(n int) string {

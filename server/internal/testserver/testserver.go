@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"holler/server/internal/app"
+	"holler/server/internal/auth"
 	"holler/server/internal/config"
 	"holler/server/internal/store"
 	"holler/server/internal/storetest"
@@ -32,6 +33,9 @@ type Server struct {
 	DemoKey  string
 	DemoSite string
 	Admin    string
+	// SMTPAddr is the inbound SMTP listener's address when it is on.
+	SMTPAddr string
+	signer   *auth.Signer
 	cancel   context.CancelFunc
 	done     chan error
 	Log      *LogBuffer
@@ -89,6 +93,7 @@ func StartConfig(t testing.TB, cfg config.Config) *Server {
 	select {
 	case st := <-started:
 		s.URL = "http://" + st.Addr
+		s.SMTPAddr, s.signer = st.SMTPAddr, st.Signer
 		if st.FirstRun.DemoSite != nil {
 			s.DemoKey, s.DemoSite = st.FirstRun.DemoSite.Key, st.FirstRun.DemoSite.ID
 		}

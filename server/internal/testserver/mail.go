@@ -1,0 +1,46 @@
+package testserver
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// ConversationToken mints the token the server's own mail would carry for
+// a conversation (its page link and reply address), expiring at exp.
+func (s *Server) ConversationToken(t testing.TB, conversationID string, exp time.Time) string {
+	t.Helper()
+	tok, err := s.signer.ConversationToken(conversationID, exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// ReplyAddress is the reply+TOKEN@domain address a customer mail of the
+// server carries for a conversation, valid for a day.
+func (s *Server) ReplyAddress(t testing.TB, conversationID string) string {
+	t.Helper()
+	return "reply+" + s.ConversationToken(t, conversationID, time.Now().Add(24*time.Hour)) + "@" + s.Config.ReplyDomain()
+}
+
+// ReplyMail is a customer's reply as a mail client writes it: their text
+// above the quoted original, CRLF line ends.
+func ReplyMail(to, messageID, text string) []byte {
+	lines := []string{
+		"From: Ann Customer <ann@example.com>",
+		"To: Shop Help <" + to + ">",
+		"Subject: Re: Your complaint",
+		"Date: Tue, 3 Mar 2026 11:02:47 +0100",
+		"Message-ID: <" + messageID + ">",
+		"MIME-Version: 1.0",
+		"Content-Type: text/plain; charset=UTF-8",
+		"",
+		text,
+		"",
+		"On Tue, 3 Mar 2026 at 10:12, Shop Help <" + to + "> wrote:",
+		"> Hello Ann, we are looking into it.",
+		"",
+	}
+	return []byte(strings.Join(lines, "\r\n"))
+}
