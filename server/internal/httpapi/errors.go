@@ -77,6 +77,10 @@ func toHTTP(err error) (int, apiError, int) {
 		return http.StatusConflict, apiError{Code: ce.Code, Message: ce.Message}, 0
 	case errors.Is(err, model.ErrConflict):
 		return http.StatusConflict, apiError{Code: "conflict", Message: "This conflicts with existing data."}, 0
+	case errors.Is(err, model.ErrTokenExpired):
+		return http.StatusUnauthorized, apiError{Code: "token_expired", Message: "This conversation link has expired; use the link in the newest email about it."}, 0
+	case errors.Is(err, model.ErrLinkExpired):
+		return http.StatusGone, apiError{Code: "link_expired", Message: "This conversation link has expired."}, 0
 	case errors.Is(err, model.ErrUnauthorized):
 		return http.StatusUnauthorized, apiError{Code: "unauthorized", Message: "Missing or invalid credentials."}, 0
 	case errors.Is(err, model.ErrForbidden):

@@ -40,11 +40,15 @@ func (a *API) routes(e *echo.Echo) {
 	}
 	w.GET("/config", a.widgetConfig, with(widget, a.limitReads)...)
 	w.POST("/conversations", a.createConversation, with(widget, a.limitCreate)...)
-	w.GET("/conversations", a.visitorConversations, with(widget, a.limitReads, a.visitor)...)
-	w.GET("/conversations/:id", a.visitorThread, with(widget, a.limitReads, a.visitor)...)
-	w.POST("/conversations/:id/messages", a.visitorReply, with(widget, a.limitMessage, a.visitor)...)
-	w.POST("/conversations/:id/rating", a.rate, with(widget, a.limitMessage, a.visitor)...)
-	w.GET("/ws", a.visitorSocket, widget...)
+	// Routes that take a visitor credential decide the origin with it: the
+	// customer's conversation page (Holler's own origin) uses them with its
+	// conversation token even when the site limits origins.
+	visitor := []echo.MiddlewareFunc{middleware.BodyLimit(widgetBodyLimit), a.credentialSite}
+	w.GET("/conversations", a.visitorConversations, with(visitor, a.limitReads, a.visitor)...)
+	w.GET("/conversations/:id", a.visitorThread, with(visitor, a.limitReads, a.visitor)...)
+	w.POST("/conversations/:id/messages", a.visitorReply, with(visitor, a.limitMessage, a.visitor)...)
+	w.POST("/conversations/:id/rating", a.rate, with(visitor, a.limitMessage, a.visitor)...)
+	w.GET("/ws", a.visitorSocket, visitor...)
 
 	// Staff API.
 	open := []echo.MiddlewareFunc{middleware.BodyLimit(staffBodyLimit)}

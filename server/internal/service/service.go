@@ -33,6 +33,9 @@ type Service struct {
 	presence Presence
 	log      *slog.Logger
 	now      func() time.Time
+	// publicOrigin is Holler's own origin, where the customer's
+	// conversation page lives (see Visitor).
+	publicOrigin string
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -46,6 +49,8 @@ type Options struct {
 	Presence  Presence
 	Logger    *slog.Logger
 	RateLimit bool
+	// PublicOrigin is the scheme://host[:port] of HOLLER_PUBLIC_URL.
+	PublicOrigin string
 }
 
 // New builds a Service.
@@ -54,12 +59,13 @@ func New(o Options) *Service {
 		o.Logger = slog.Default()
 	}
 	return &Service{
-		store:    o.Store,
-		signer:   o.Signer,
-		pub:      o.Publisher,
-		presence: o.Presence,
-		log:      o.Logger,
-		now:      func() time.Time { return time.Now().UTC() },
+		store:        o.Store,
+		signer:       o.Signer,
+		pub:          o.Publisher,
+		presence:     o.Presence,
+		log:          o.Logger,
+		publicOrigin: o.PublicOrigin,
+		now:          func() time.Time { return time.Now().UTC() },
 		// Ten tries at once, then one a minute per account; thirty and then
 		// one every ten seconds per IP (offices share an IP).
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
