@@ -26,6 +26,8 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/widget.js", a.widgetFile)
 	e.GET("/widget-panel.js", a.widgetFile)
 	e.GET("/widget.css", a.widgetFile)
+	e.GET("/c/:token", a.customerPage)
+	e.GET("/page/*", a.pageFile)
 
 	// Middleware is attached per route, never to a group: a group with
 	// middleware makes Echo add a catch-all 404 route for its prefix, and
