@@ -277,3 +277,126 @@ func TestConversationTokenRoutes(t *testing.T) {
 		}
 	})
 }
+
+// linkFrame is the part of a server frame the socket tests look at.
+type linkFrame struct {
+	Type           string `json:"type"`
+	ConversationID string `json:"conversation_id"`
+	Data           struct {
+		Message struct {
+			Body     string `json:"body"`
+			Internal bool   `json:"internal"`
+		} `json:"message"`
+	} `json:"data"`
+}
+
+// TestConversationTokenSocket: the visitor socket opened with a link's
+// token (from Holler's own origin, on a site that limits origins) gets only
+// that conversation's events: not the same visitor's other conversation,
+// not internal notes; its typing frames reach staff only for that
+// conversation. A plain visitor token from Holler's origin, and an expired
+// link token, are refused before the upgrade.
+func TestConversationTokenSocket(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d string) {
+		f := newPageFixture(t, d, nil)
+		s, id, otherID := f.s, f.conv.Conversation.ID, f.other.Conversation.ID
+		f.limitOrigins(t)
+		own := http.Header{"Origin": {s.Config.PublicOrigin()}}
+
+		for _, c := range []struct {
+			name, token string
+			status      int
+			code        string
+		}{
+			{"visitor token from Holler's origin", f.conv.VisitorToken, http.StatusForbidden, "origin_not_allowed"},
+			{"expired link", s.ConversationToken(t, id, time.Now().Add(-time.Second)), http.StatusUnauthorized, "token_expired"},
+		} {
+			conn, resp, err := s.DialSocket(f.widget+"/ws", c.token, "", own)
+			if err == nil {
+				conn.Close()
+				t.Fatalf("%s: socket accepted", c.name)
+			}
+			if resp == nil || resp.StatusCode != c.status {
+				t.Fatalf("%s: resp %v, err %v; want %d", c.name, resp, err, c.status)
+			}
+			resp.Body.Close()
+		}
+
+		staff := dialStaff(t, s, f.admin, http.Header{"Origin": {s.Config.PublicOrigin()}})
+		defer staff.Close()
+		conn, resp, err := s.DialSocket(f.widget+"/ws", f.token, "", own)
+		if err != nil {
+			t.Fatalf("link socket: %v (%v)", err, resp)
+		}
+		defer conn.Close()
+
+		// In commit order: the other conversation's reply, a note, then the
+		// reply this socket is for. Anything it should not see would come
+		// before that reply.
+		f.staffSays(t, otherID, "About your other question", false)
+		f.staffSays(t, id, "internal: refund approved", true)
+		f.staffSays(t, id, "Your refund is on its way", false)
+		// And the same visitor's other conversation changes again: still
+		// nothing for this socket, which the last reply (a sentinel) proves.
+		if r := f.s.Do(t, "POST", f.widget+"/conversations/"+otherID+"/messages", f.other.VisitorToken, map[string]string{"body": "more on the other one"}); r.Status != http.StatusCreated {
+			t.Fatalf("visitor reply on the other conversation: %d %s", r.Status, r.Body)
+		}
+		f.staffSays(t, id, "sentinel", false)
+
+		_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		var bodies []string
+		for len(bodies) == 0 || bodies[len(bodies)-1] != "sentinel" {
+			var fr linkFrame
+			if err := conn.ReadJSON(&fr); err != nil {
+				t.Fatalf("read (after %q): %v", bodies, err)
+			}
+			if fr.ConversationID != id {
+				t.Fatalf("the link socket got an event of conversation %s: %+v", fr.ConversationID, fr)
+			}
+			if fr.Type == "message.created" {
+				bodies = append(bodies, fr.Data.Message.Body)
+			}
+		}
+		if want := []string{"Your refund is on its way", "sentinel"}; strings.Join(bodies, "|") != strings.Join(want, "|") {
+			t.Fatalf("messages %q, want %q", bodies, want)
+		}
+
+		// Typing: a frame for the other conversation is dropped, one for
+		// the link's conversation reaches staff. The server takes at most one
+		// typing frame a second per socket, so the link's is repeated until
+		// staff see it.
+		if err := conn.WriteJSON(map[string]string{"type": "typing", "conversation_id": otherID}); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			tick := time.NewTicker(300 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					if conn.WriteJSON(map[string]string{"type": "typing", "conversation_id": id}) != nil {
+						return
+					}
+				}
+			}
+		}()
+		_ = staff.SetReadDeadline(time.Now().Add(20 * time.Second))
+		for {
+			var fr linkFrame
+			if err := staff.ReadJSON(&fr); err != nil {
+				t.Fatalf("staff read: %v", err)
+			}
+			if fr.Type != "typing" {
+				continue
+			}
+			if fr.ConversationID != id {
+				t.Fatalf("staff saw typing on conversation %s, which the link does not grant", fr.ConversationID)
+			}
+			break
+		}
+	})
+}
