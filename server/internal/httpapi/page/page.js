@@ -7,7 +7,8 @@ import { mount } from '/widget-panel.js';
 
 const d = document, ds = d.body.dataset, cfg = JSON.parse(ds.cfg || '{}'), site = cfg.site || {};
 const lang = String(site.locale || navigator.language || 'en').toLowerCase();
-const host = d.createElement('div');
+// The widget's element name (undefined here: the loader is not on this page).
+const host = d.createElement('holler-widget');
 const root = host.attachShadow({ mode: 'open' });
 host.lang = lang;
 host.dir = /^(ar|he|fa|ur)/.test(lang) ? 'rtl' : 'ltr';
@@ -38,8 +39,9 @@ const sheet = href => new Promise(r => {
   l.onload = l.onerror = r;
   root.append(l);
 });
+// A shadow root loads its stylesheets only once in the document.
+d.body.append(host);
 Promise.all([sheet('/widget.css'), sheet('/page/panel.css')]).then(() => {
-  d.body.append(host);
   mount({
     key: ds.site, api: location.origin + '/api/v1/widget/' + encodeURIComponent(ds.site || ''),
     root, host, btn, cfg, lang: lang.slice(0, 2), ident: {}, icon, emit() {},
