@@ -156,7 +156,15 @@ func renderPage(c echo.Context, status int, v pageView) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-func (a *API) pageFile(c echo.Context) error { return pageAssets.serve(c, c.Param("*")) }
+// pageFile serves the page's script and styles (its template is not a file
+// to serve).
+func (a *API) pageFile(c echo.Context) error {
+	name := c.Param("*")
+	if !strings.HasSuffix(name, ".js") && !strings.HasSuffix(name, ".css") {
+		return echo.ErrNotFound
+	}
+	return pageAssets.serve(c, name)
+}
 
 // negotiate picks the page's language: the site's own, else the first of
 // the browser's languages the page speaks, else English.
