@@ -12,7 +12,6 @@ const host = d.createElement('holler-widget');
 const root = host.attachShadow({ mode: 'open' });
 host.lang = lang;
 host.dir = /^(ar|he|fa|ur)/.test(lang) ? 'rtl' : 'ltr';
-host.dataset.page = '';
 host.style.setProperty('--holler-color', ds.color);
 host.style.setProperty('--holler-fg', ds.fg);
 
@@ -39,8 +38,11 @@ const sheet = href => new Promise(r => {
   l.onload = l.onerror = r;
   root.append(l);
 });
-// A shadow root loads its stylesheets only once in the document.
-d.body.append(host);
+// A shadow root loads its stylesheets only once in the document. The panel
+// is the page's main content (a landmark for screen readers).
+const main = d.createElement('main');
+main.append(host);
+d.body.append(main);
 Promise.all([sheet('/widget.css'), sheet('/page/panel.css')]).then(() => {
   mount({
     key: ds.site, api: location.origin + '/api/v1/widget/' + encodeURIComponent(ds.site || ''),
