@@ -77,7 +77,7 @@ func (e *wEnv) pAnswerFromPage(c wConv, send chromedp.Action[chromedp.Void]) {
 }
 
 // TestCustomerPageDesktop: the link opens a centred card with the thread
-// (no internal note); the customer answers and staff get it; a staff reply
+// (no internal note); the customer answers by keyboard and staff get it; a staff reply
 // sent while the page is open appears live; Escape does not close the page;
 // once resolved, the customer rates from the page. No CSP violation, no
 // script error. Both stores.
@@ -99,7 +99,9 @@ func TestCustomerPageDesktop(t *testing.T) {
 				t.Errorf("title %q, want the site's name", got)
 			}
 
-			e.pAnswerFromPage(c, chromedp.Click(wJS(".reply-send")))
+			// By keyboard: the focus starts in the reply box, Enter sends.
+			e.wWait("the focus is in the reply box", `__w.active() === __w.q('#holler-reply')`)
+			e.pAnswerFromPage(c, wEnter())
 			e.wStaffReply(c.ID, pLive)
 			e.wWait("the staff reply appears live", `__w.thread().some(m => m.author === 'staff' && m.text === `+wQ(pLive)+`)`)
 
