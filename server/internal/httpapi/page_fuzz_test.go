@@ -43,13 +43,6 @@ func FuzzCustomerPage(f *testing.F) {
 		}
 		r := s.Do(t, "GET", "/c/"+url.PathEscape(token), "", nil, "Accept-Language", acceptLanguage)
 		want := http.StatusNotFound
-		if strings.Contains(token, "/") || token == "" {
-			// Not one path segment: no route, or the empty token.
-			if r.Status != http.StatusNotFound {
-				t.Fatalf("GET /c/%q: %d", token, r.Status)
-			}
-			return
-		}
 		_, err := signer.ParseConversationToken(token)
 		switch {
 		case err == nil:

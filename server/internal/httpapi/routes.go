@@ -27,6 +27,7 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/widget-panel.js", a.widgetFile)
 	e.GET("/widget.css", a.widgetFile)
 	e.GET("/c/:token", a.customerPage)
+	e.GET("/c/*", a.customerPage) // a mangled link gets the friendly 404 too
 	e.GET("/page/*", a.pageFile)
 
 	// Middleware is attached per route, never to a group: a group with
