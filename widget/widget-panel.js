@@ -157,7 +157,8 @@ const KINDS = ['question', 'complaint', 'feedback', 'praise'], d = document, enc
 export function mount(ctx) {
   const { api, root, host, btn, cfg, icon, emit, ident } = ctx, site = cfg.site || {}, S = strings[ctx.lang] || strings.en;
   const t = (k, v = {}) => String(S[k]).replace(/\{(\w)\}/g, (_, x) => v[x]);
-  const P = 'holler:' + ctx.key + ':', mem = {};
+  // ctx.conv: page mode (/c/{token}), with its own storage
+  const P = 'holler:' + (ctx.conv || ctx.key) + ':', mem = {};
   const ls = k => { try { return localStorage.getItem(P + k); } catch { return mem[k]; } };
   const sv = (k, v) => {
     if (v && typeof v != 'string') v = JSON.stringify(v);
@@ -182,7 +183,7 @@ export function mount(ctx) {
   const uuid = () => crypto.randomUUID ? crypto.randomUUID() : now() + Math.random().toString(36);
   const touch = matchMedia('(pointer:coarse)').matches;
 
-  let token = ls('token'), isOpen = false, opened = false, cur = '', inflight = '', formJob = '', score = 0, typingAt = 0, pumping = false, tries = 0, fails = 0;
+  let token = ctx.token || ls('token'), isOpen = false, opened = false, cur = '', inflight = '', formJob = '', score = 0, typingAt = 0, pumping = false, tries = 0, fails = 0;
   /** @type {any} */
   let ws, typingTimer, pumpTimer;
   /** @type {Map<string,Conv>} */
@@ -549,7 +550,7 @@ export function mount(ctx) {
     refresh();
   };
   const loadList = async () => {
-    const r = token && await req('/conversations');
+    const r = token && !ctx.conv && await req('/conversations');
     if (!r) return;
     r.ok ? r.d.conversations.forEach(putConv) : r.s == 401 && dropToken();
     // A first cursor, if the server gives one.
@@ -669,7 +670,7 @@ export function mount(ctx) {
     emit('open');
   };
   const close = () => {
-    if (!isOpen) return;
+    if (!isOpen || ctx.conv) return;
     const had = root.activeElement;
     isOpen = false;
     panel.hidden = true;
@@ -682,6 +683,7 @@ export function mount(ctx) {
   setView(false);
   box().length && pump();
   connect();
+  ctx.conv && (open(), openConv(ctx.conv));
   return {
     open, close,
     isOpen: () => isOpen,

@@ -183,8 +183,9 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 		return err
 	}
 	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit,
-		Mail:        service.MailConfig{From: cfg.MailFrom, PublicURL: cfg.PublicURL, Configured: cfg.SMTPURL != ""},
-		MailMetrics: metrics})
+		Mail:         service.MailConfig{From: cfg.MailFrom, PublicURL: cfg.PublicURL, Configured: cfg.SMTPURL != ""},
+		MailMetrics:  metrics,
+		PublicOrigin: cfg.PublicOrigin()})
 	var sender service.MailSender
 	if cfg.SMTPURL != "" {
 		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)

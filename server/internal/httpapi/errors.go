@@ -77,6 +77,10 @@ func toHTTP(err error) (int, apiError, int) {
 		return http.StatusConflict, apiError{Code: ce.Code, Message: ce.Message}, 0
 	case errors.Is(err, model.ErrConflict):
 		return http.StatusConflict, apiError{Code: "conflict", Message: "This conflicts with existing data."}, 0
+	case errors.Is(err, model.ErrTokenExpired):
+		return http.StatusUnauthorized, apiError{Code: "token_expired", Message: "This conversation link has expired; use the link in the newest email about it."}, 0
+	case errors.Is(err, model.ErrLinkExpired):
+		return http.StatusGone, apiError{Code: "link_expired", Message: "This conversation link has expired."}, 0
 	case errors.Is(err, model.ErrUnauthorized):
 		return http.StatusUnauthorized, apiError{Code: "unauthorized", Message: "Missing or invalid credentials."}, 0
 	case errors.Is(err, model.ErrForbidden):
@@ -128,22 +132,15 @@ func echoError(ee *echo.HTTPError) (int, apiError, int) {
 }
 
 // errorHandler renders every error, including 404/405 and recovered
-// panics, in the contract's shape. Server errors are logged here and only here.
+// panics, in the contract's shape. Server errors are logged by logFailure,
+// here (and for the customer's page, which answers in HTML, by pageError).
 func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
 		status, body, retry := toHTTP(err)
-		switch {
-		case status == http.StatusServiceUnavailable:
-			// Not a bug here: the database is away and the client retries.
-			logger.WarnContext(c.Request().Context(), "request failed: database unavailable", "err", err,
-				"method", c.Request().Method, "path", c.Request().URL.Path)
-		case status >= 500:
-			logger.ErrorContext(c.Request().Context(), "request failed", "err", err,
-				"method", c.Request().Method, "path", c.Request().URL.Path)
-		}
+		logFailure(logger, c, err, status)
 		if retry > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retry))
 		}
@@ -152,6 +149,20 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		_ = c.JSON(status, errorBody{Error: body})
+	}
+}
+
+// logFailure logs a server-side failure (5xx); a client's error is the
+// client's to see, not the log's.
+func logFailure(logger *slog.Logger, c echo.Context, err error, status int) {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Not a bug here: the database is away and the client retries.
+		logger.WarnContext(c.Request().Context(), "request failed: database unavailable", "err", err,
+			"method", c.Request().Method, "path", logPath(c.Request()))
+	case status >= 500:
+		logger.ErrorContext(c.Request().Context(), "request failed", "err", err,
+			"method", c.Request().Method, "path", logPath(c.Request()))
 	}
 }
 

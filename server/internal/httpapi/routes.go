@@ -26,6 +26,9 @@ func (a *API) routes(e *echo.Echo) {
 	e.GET("/widget.js", a.widgetFile)
 	e.GET("/widget-panel.js", a.widgetFile)
 	e.GET("/widget.css", a.widgetFile)
+	e.GET("/c/:token", a.customerPage)
+	e.GET("/c/*", a.customerPage) // a mangled link gets the friendly 404 too
+	e.GET("/page/*", a.pageFile)
 
 	// Middleware is attached per route, never to a group: a group with
 	// middleware makes Echo add a catch-all 404 route for its prefix, and
@@ -40,12 +43,16 @@ func (a *API) routes(e *echo.Echo) {
 	}
 	w.GET("/config", a.widgetConfig, with(widget, a.limitReads)...)
 	w.POST("/conversations", a.createConversation, with(widget, a.limitCreate)...)
-	w.GET("/conversations", a.visitorConversations, with(widget, a.limitReads, a.visitor)...)
-	w.GET("/conversations/:id", a.visitorThread, with(widget, a.limitReads, a.visitor)...)
-	w.POST("/conversations/:id/messages", a.visitorReply, with(widget, a.limitMessage, a.visitor)...)
-	w.POST("/conversations/:id/rating", a.rate, with(widget, a.limitMessage, a.visitor)...)
-	w.POST("/conversations/:id/seen", a.visitorSeen, with(widget, a.limitReads, a.visitor)...)
-	w.GET("/ws", a.visitorSocket, widget...)
+	// Routes that take a visitor credential decide the origin with it: the
+	// customer's conversation page (Holler's own origin) uses them with its
+	// conversation token even when the site limits origins.
+	visitor := []echo.MiddlewareFunc{middleware.BodyLimit(widgetBodyLimit), a.credentialSite}
+	w.GET("/conversations", a.visitorConversations, with(visitor, a.limitReads, a.visitor)...)
+	w.GET("/conversations/:id", a.visitorThread, with(visitor, a.limitReads, a.visitor)...)
+	w.POST("/conversations/:id/messages", a.visitorReply, with(visitor, a.limitMessage, a.visitor)...)
+	w.POST("/conversations/:id/rating", a.rate, with(visitor, a.limitMessage, a.visitor)...)
+	w.POST("/conversations/:id/seen", a.visitorSeen, with(visitor, a.limitReads, a.visitor)...)
+	w.GET("/ws", a.visitorSocket, visitor...)
 
 	// Staff API.
 	open := []echo.MiddlewareFunc{middleware.BodyLimit(staffBodyLimit)}

@@ -143,13 +143,22 @@ func (a *API) requestLogger() echo.MiddlewareFunc {
 			}
 			a.Logger.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("method", c.Request().Method),
-				slog.String("path", c.Request().URL.Path),
+				slog.String("path", logPath(c.Request())),
 				slog.Int("status", status),
 				slog.Duration("took", time.Since(start)),
 				slog.String("ip", c.RealIP()))
 			return err
 		}
 	}
+}
+
+// logPath is a request's path as logs may keep it: a customer's link
+// (/c/{token}) is a credential, so only its prefix is written.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/c/") {
+		return "/c/[redacted]"
+	}
+	return r.URL.Path
 }
 
 // recoverer turns a panic into a logged 500 that leaks nothing.

@@ -122,7 +122,8 @@ func (a *API) staffSiteIDs(ctx context.Context, u *model.User) ([]string, error)
 	return ids, nil
 }
 
-// visitorSocket streams one visitor's own conversations.
+// visitorSocket streams one visitor's own conversations, or with a
+// conversation token that one conversation.
 func (a *API) visitorSocket(c echo.Context) error {
 	if err := a.chargeSocket(c); err != nil {
 		return err
@@ -133,10 +134,11 @@ func (a *API) visitorSocket(c echo.Context) error {
 	if !ok {
 		return &httpError{http.StatusUnauthorized, "unauthorized", "Offer the holler.v1 subprotocol and a bearer.<visitor_token> subprotocol."}
 	}
-	v, err := a.Service.Visitor(r.Context(), s, token)
+	acc, err := a.Service.Visitor(r.Context(), s, token, r.Header.Get("Origin"))
 	if err != nil {
 		return err
 	}
+	v := acc.Visitor
 	cur, err := cursorParam(c)
 	if err != nil {
 		return err
@@ -151,8 +153,13 @@ func (a *API) visitorSocket(c echo.Context) error {
 	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
 		Sites:   []string{s.ID},
 		Cursor:  cur,
-		Visitor: &realtime.Visitor{SiteID: s.ID, VisitorID: v.ID},
-		OnFrame: onTyping(func(ctx context.Context, convID string) error { return a.Service.VisitorTyping(ctx, v, convID) }),
+		Visitor: &realtime.Visitor{SiteID: s.ID, VisitorID: v.ID, ConversationID: acc.ConversationID},
+		OnFrame: onTyping(func(ctx context.Context, convID string) error {
+			if err := acc.Allow(convID); err != nil {
+				return err
+			}
+			return a.Service.VisitorTyping(ctx, v, convID)
+		}),
 	})
 	return nil
 }

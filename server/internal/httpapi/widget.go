@@ -19,7 +19,15 @@ const (
 
 // widgetSite loads the site named in the path, enforces its allowed
 // origins and answers CORS for the origins it allows.
-func (a *API) widgetSite(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *API) widgetSite(next echo.HandlerFunc) echo.HandlerFunc { return a.loadSite(next, false) }
+
+// credentialSite is widgetSite for the routes that take a visitor
+// credential: there an origin the site does not list is refused by
+// Service.Visitor, which knows whether the credential is a conversation
+// token (the customer's page on Holler's own origin may use one).
+func (a *API) credentialSite(next echo.HandlerFunc) echo.HandlerFunc { return a.loadSite(next, true) }
+
+func (a *API) loadSite(next echo.HandlerFunc, credentialDecidesOrigin bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		origin := c.Request().Header.Get("Origin")
 		h := c.Response().Header()
@@ -36,6 +44,12 @@ func (a *API) widgetSite(next echo.HandlerFunc) echo.HandlerFunc {
 			if c.Request().Method == http.MethodOptions {
 				return answerPreflight(c, 0) // unchecked: not for the browser to cache
 			}
+		}
+		if errors.Is(err, model.ErrOriginNotAllowed) && credentialDecidesOrigin {
+			// No CORS headers: the one origin that may pass later is
+			// Holler's own, which needs none.
+			c.Set(siteKey, site)
+			return next(c)
 		}
 		if err != nil {
 			return err
@@ -63,14 +77,19 @@ func answerPreflight(c echo.Context, maxAge int) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// visitor requires a valid visitor token of this site.
+// visitor requires a visitor token of this site, or a conversation token
+// of the conversation the route names.
 func (a *API) visitor(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		v, err := a.Service.Visitor(c.Request().Context(), site(c), bearer(c.Request()))
+		r := c.Request()
+		acc, err := a.Service.Visitor(r.Context(), site(c), bearer(r), r.Header.Get("Origin"))
 		if err != nil {
 			return err
 		}
-		c.Set(visitorKey, v)
+		if err := acc.Allow(c.Param("id")); err != nil {
+			return err
+		}
+		c.Set(visitorKey, acc.Visitor)
 		return next(c)
 	}
 }

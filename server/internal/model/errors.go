@@ -18,6 +18,13 @@ var (
 	// ErrUnavailable: the database is unreachable, too slow or restarting.
 	// Nothing was acknowledged; the same request may be retried later.
 	ErrUnavailable = errors.New("the database is unavailable")
+	// ErrTokenExpired: a conversation token that verified but is past its
+	// expiry, on an API route (401 token_expired: the page tells the customer
+	// to use the newest mail's link instead of retrying).
+	ErrTokenExpired = errors.New("token expired")
+	// ErrLinkExpired: the same, for the conversation page itself (410 Gone:
+	// the link was right once, and no retry will bring it back).
+	ErrLinkExpired = errors.New("link expired")
 )
 
 // Refusals of a customer's email reply (webhook and SMTP listener alike).

@@ -39,6 +39,15 @@ type Staff struct {
 type Visitor struct {
 	SiteID    string
 	VisitorID string
+	// ConversationID, when set, narrows the socket to that one conversation
+	// (it was opened with a conversation token).
+	ConversationID string
+}
+
+// sees reports whether the visitor's socket may see an event of visitorID
+// about conversation convID.
+func (v *Visitor) sees(visitorID, convID string) bool {
+	return visitorID == v.VisitorID && (v.ConversationID == "" || convID == v.ConversationID)
 }
 
 // Frame is one server-to-client message of the protocol.
@@ -285,7 +294,7 @@ func (c *Client) fallBehindLocked() {
 
 // maySee reports whether this socket may see e.
 func (c *Client) maySee(e *model.Event) bool {
-	return c.visitor == nil || e.VisitorID == c.visitor.VisitorID && !e.Internal
+	return c.visitor == nil || c.visitor.sees(e.VisitorID, e.ConversationID) && !e.Internal
 }
 
 // advanceLocked moves the socket's cursor past e and returns its frame, or
@@ -313,7 +322,7 @@ func (c *Client) advanceLocked(e *model.Event) (frame []byte, undo func()) {
 // offerEphemeral queues a typing notice if there is room: it is worth
 // nothing a moment later, so a busy socket simply misses it.
 func (c *Client) offerEphemeral(siteID string, e *model.Ephemeral) {
-	if c.visitor != nil && (e.VisitorID != c.visitor.VisitorID || !e.FromStaff) {
+	if c.visitor != nil && (!c.visitor.sees(e.VisitorID, e.ConversationID) || !e.FromStaff) {
 		return
 	}
 	if c.staff != nil && e.FromStaff {

@@ -150,20 +150,6 @@ func (s *Service) visitorForCreate(ctx context.Context, tx *store.Store, site *m
 	return &model.Visitor{ID: store.NewID(), SiteID: site.ID}, nil
 }
 
-// Visitor resolves a visitor token of this site; anything else is
-// ErrUnauthorized.
-func (s *Service) Visitor(ctx context.Context, site *model.Site, token string) (*model.Visitor, error) {
-	c, err := s.signer.ParseVisitor(token, site.ID)
-	if err != nil {
-		return nil, model.ErrUnauthorized
-	}
-	v, err := s.store.VisitorByID(ctx, site.ID, c.Subject)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, model.ErrUnauthorized
-	}
-	return v, err
-}
-
 // VisitorPage is a visitor's conversation list. EventsCursor is the event
 // stream position taken before the list was read, for the widget's socket.
 type VisitorPage struct {

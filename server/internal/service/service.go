@@ -43,6 +43,9 @@ type Service struct {
 	// reply+TOKEN@ addresses live there.
 	mailDomain  string
 	mailMetrics MailMetrics
+	// publicOrigin is Holler's own origin, where the customer's
+	// conversation page lives (see Visitor).
+	publicOrigin string
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -59,6 +62,8 @@ type Options struct {
 	Mail      MailConfig
 	// MailMetrics, if set, counts the outbox.
 	MailMetrics MailMetrics
+	// PublicOrigin is the scheme://host[:port] of HOLLER_PUBLIC_URL.
+	PublicOrigin string
 }
 
 // New builds a Service.
@@ -67,12 +72,13 @@ func New(o Options) *Service {
 		o.Logger = slog.Default()
 	}
 	s := &Service{
-		store:    o.Store,
-		signer:   o.Signer,
-		pub:      o.Publisher,
-		presence: o.Presence,
-		log:      o.Logger,
-		now:      func() time.Time { return time.Now().UTC() },
+		store:        o.Store,
+		signer:       o.Signer,
+		pub:          o.Publisher,
+		presence:     o.Presence,
+		log:          o.Logger,
+		publicOrigin: o.PublicOrigin,
+		now:          func() time.Time { return time.Now().UTC() },
 
 		// Ten tries at once, then one a minute per account; thirty and then
 		// one every ten seconds per IP (offices share an IP).

@@ -4,7 +4,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"holler/server/internal/auth"
 )
+
+// Signer is the server's own signer, so a test can check or mint what the
+// server issues (a customer's link before any mail carries one, or an
+// expired one).
+func (s *Server) Signer() *auth.Signer { return s.signer }
 
 // ConversationToken mints the token the server's own mail would carry for
 // a conversation (its page link and reply address), expiring at exp.
