@@ -176,7 +176,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	if err := st.RegisterPoolMetrics(metrics.Registry); err != nil {
 		return err
 	}
-	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit})
+	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit,
+		MailEnabled: cfg.SMTPURL != ""})
 	hub := realtime.NewHub(svc, logger, metrics)
 	if err := hub.Start(ctx); err != nil {
 		return fmt.Errorf("start hub: %w", err)

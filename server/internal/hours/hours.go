@@ -23,6 +23,9 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	// The zone database is embedded: a distroless or scratch container has
+	// no /usr/share/zoneinfo, and a site's zone must load the same everywhere.
+	_ "time/tzdata"
 
 	"holler/server/internal/model"
 )
@@ -43,8 +46,8 @@ type span struct{ open, close int }
 // Schedule is a validated site schedule.
 type Schedule struct {
 	loc      *time.Location
-	always   bool        // no ranges: open every day, all day (holidays excepted)
-	days     [7][]span   // by time.Weekday, sorted, non-overlapping
+	always   bool      // no ranges: open every day, all day (holidays excepted)
+	days     [7][]span // by time.Weekday, sorted, non-overlapping
 	holidays map[civil]bool
 }
 

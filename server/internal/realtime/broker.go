@@ -69,8 +69,8 @@ func (b *Broker) Run(ctx context.Context) {
 			}
 			if b.bus != nil && time.Since(lastPresence) >= presenceEvery {
 				lastPresence = time.Now()
-				if sites := b.hub.localStaffSites(); len(sites) > 0 {
-					raw, _ := json.Marshal(model.Notice{Presence: sites, Origin: b.self})
+				if users := b.hub.localStaff(); len(users) > 0 {
+					raw, _ := json.Marshal(model.Notice{OnlineUsers: users, Origin: b.self})
 					if err := b.bus.Notify(ctx, Channel, string(raw)); err != nil {
 						b.logger.Warn("announce presence", "err", err)
 					}

@@ -46,7 +46,7 @@ type Hub struct {
 	closing bool
 
 	presenceMu sync.Mutex
-	remote     map[string]time.Time // site ID -> last time another instance had staff on it
+	remote     map[string]time.Time // user ID -> last time another instance had their dashboard open
 }
 
 // siteFeed reads one site's log forward, one reader at a time.
@@ -98,9 +98,9 @@ func (h *Hub) Dispatch(n model.Notice) {
 		h.recheckUser(n.UserID)
 	case n.Ephemeral != nil:
 		h.deliverEphemeral(n.SiteID, n.Ephemeral)
-	case len(n.Presence) > 0:
+	case len(n.OnlineUsers) > 0:
 		h.presenceMu.Lock()
-		for _, id := range n.Presence {
+		for _, id := range n.OnlineUsers {
 			h.remote[id] = time.Now()
 		}
 		h.presenceMu.Unlock()
@@ -246,38 +246,32 @@ func (h *Hub) resubscribe(c *Client, sites []string) {
 	}
 }
 
-// StaffOnline reports whether a staff socket is open on the site here or,
-// recently, on another instance.
-func (h *Hub) StaffOnline(siteID string) bool {
+// UserOnline reports whether the staff user has a dashboard socket open here
+// or, recently, on another instance.
+func (h *Hub) UserOnline(userID string) bool {
 	h.mu.Lock()
-	f := h.sites[siteID]
-	if f != nil {
-		for c := range f.clients {
-			if c.staff != nil {
-				h.mu.Unlock()
-				return true
-			}
+	for c := range h.clients {
+		if c.staff != nil && c.staff.UserID == userID {
+			h.mu.Unlock()
+			return true
 		}
 	}
 	h.mu.Unlock()
 	h.presenceMu.Lock()
 	defer h.presenceMu.Unlock()
-	return time.Since(h.remote[siteID]) < 2*presenceEvery
+	return time.Since(h.remote[userID]) < 2*presenceEvery
 }
 
 const presenceEvery = 20 * time.Second
 
-// localStaffSites lists the sites with a staff socket on this instance.
-func (h *Hub) localStaffSites() []string {
+// localStaff lists the users with a staff socket on this instance.
+func (h *Hub) localStaff() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []string
-	for id, f := range h.sites {
-		for c := range f.clients {
-			if c.staff != nil {
-				out = append(out, id)
-				break
-			}
+	for c := range h.clients {
+		if c.staff != nil && !contains(out, c.staff.UserID) {
+			out = append(out, c.staff.UserID)
 		}
 	}
 	return out

@@ -20,9 +20,10 @@ type Publisher interface {
 	Publish(ctx context.Context, n model.Notice)
 }
 
-// Presence reports whether any staff member of a site is connected.
+// Presence reports whether a staff user has a dashboard open (on any
+// instance).
 type Presence interface {
-	StaffOnline(siteID string) bool
+	UserOnline(userID string) bool
 }
 
 // Service is the one entry point the HTTP layer talks to.
@@ -33,6 +34,9 @@ type Service struct {
 	presence Presence
 	log      *slog.Logger
 	now      func() time.Time
+
+	mailEnabled bool         // HOLLER_SMTP_URL is set: mail is sent, not only queued
+	typical     typicalCache // typical_reply_minutes per site, briefly
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -46,6 +50,8 @@ type Options struct {
 	Presence  Presence
 	Logger    *slog.Logger
 	RateLimit bool
+	// MailEnabled: outbound mail is configured (HOLLER_SMTP_URL set).
+	MailEnabled bool
 }
 
 // New builds a Service.
@@ -54,12 +60,13 @@ func New(o Options) *Service {
 		o.Logger = slog.Default()
 	}
 	return &Service{
-		store:    o.Store,
-		signer:   o.Signer,
-		pub:      o.Publisher,
-		presence: o.Presence,
-		log:      o.Logger,
-		now:      func() time.Time { return time.Now().UTC() },
+		store:       o.Store,
+		signer:      o.Signer,
+		pub:         o.Publisher,
+		presence:    o.Presence,
+		log:         o.Logger,
+		mailEnabled: o.MailEnabled,
+		now:         func() time.Time { return time.Now().UTC() },
 		// Ten tries at once, then one a minute per account; thirty and then
 		// one every ten seconds per IP (offices share an IP).
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
