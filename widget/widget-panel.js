@@ -3,8 +3,13 @@
 /** @type {Record<string, Record<string, any>>} */
 export const strings = {
   en: {
-    on: 'We typically reply in minutes',
-    off: 'We’ll get back to you by email',
+    on: 'Online now',
+    in: 'we usually reply in {n}',
+    off: 'We’re away right now',
+    bk: 'We’re back {d}',
+    em: 'we’ll email you',
+    here: 'Leave a message; we’ll answer here when we’re back.',
+    ef: 'Your email, so we can reply (optional)',
     close: 'Close',
     back: 'Back',
     what: 'What can we help with?',
@@ -38,8 +43,13 @@ export const strings = {
     unread: 'New replies: {n}',
   },
   de: {
-    on: 'Wir antworten meist in wenigen Minuten',
-    off: 'Wir melden uns per E-Mail',
+    on: 'Jetzt online',
+    in: 'wir antworten meist in {n}',
+    off: 'Gerade ist niemand da',
+    bk: 'Wir sind {d} zurück',
+    em: 'wir antworten per E-Mail',
+    here: 'Schreiben Sie uns; wir antworten hier, sobald wir zurück sind.',
+    ef: 'E-Mail, damit wir antworten können (optional)',
     close: 'Schließen',
     back: 'Zurück',
     what: 'Wobei können wir helfen?',
@@ -73,8 +83,13 @@ export const strings = {
     unread: 'Neue Antworten: {n}',
   },
   fr: {
-    on: 'Nous répondons en quelques minutes',
-    off: 'Nous vous répondrons par e-mail',
+    on: 'En ligne',
+    in: 'réponse en général sous {n}',
+    off: 'Personne n’est là pour le moment',
+    bk: 'De retour {d}',
+    em: 'réponse par e-mail',
+    here: 'Laissez un message ; nous répondrons ici à notre retour.',
+    ef: 'E-mail, pour vous répondre (facultatif)',
     close: 'Fermer',
     back: 'Retour',
     what: 'Comment pouvons-nous aider ?',
@@ -108,8 +123,13 @@ export const strings = {
     unread: 'Nouvelles réponses : {n}',
   },
   es: {
-    on: 'Solemos responder en minutos',
-    off: 'Te responderemos por correo',
+    on: 'En línea',
+    in: 'solemos responder en {n}',
+    off: 'Ahora no hay nadie',
+    bk: 'Volvemos el {d}',
+    em: 'te responderemos por correo',
+    here: 'Deja un mensaje; responderemos aquí a la vuelta.',
+    ef: 'Correo, para responderte (opcional)',
     close: 'Cerrar',
     back: 'Volver',
     what: '¿En qué podemos ayudarte?',
@@ -206,6 +226,12 @@ export function mount(ctx) {
   const emailEl = h('input', { type: 'email', autocomplete: 'email', maxlength: 254, value: dr.email || ident.email || '' });
   const hp = h('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
   const fErr = h('p', { class: 'ferr', role: 'alert', hidden: true });
+  // Availability: the truth about who is there and what happens next.
+  const av = cfg.availability || {}, on = av.online, n = av.typical_reply_minutes, ret = av.next_open && new Date(av.next_open), lang = host.lang;
+  const avText = on ? t('on') + (n ? ' · ' + t('in', { n: new Intl.NumberFormat(lang, { style: 'unit', unit: n < 60 ? 'minute' : 'hour' }).format(n < 60 ? n : n / 60) }) : '')
+    : (ret ? t('bk', { d: new Intl.DateTimeFormat(lang, { weekday: 'short', hour: 'numeric', minute: '2-digit', ...(ret - now() > 6 * 864e5 && { month: 'short', day: 'numeric' }) }).format(ret) }) : t('off')) + (av.reply_by_email ? ' · ' + t('em') : '');
+  const emailF = field('email', emailEl);
+  if (!on && av.reply_by_email) emailF.className += ' em', emailF.firstChild.textContent = t('ef');
   const sendBtn = h('button', { class: 'send' }, t('send'));
   const list = h('ul', { class: 'convs' });
   const past = h('section', { class: 'past', hidden: true }, h('h3', {}, t('yours')), list);
@@ -218,9 +244,9 @@ export function mount(ctx) {
     h('fieldset', { class: 'kinds', hidden: kinds.length < 2 }, h('legend', {}, t('what')),
       kinds.map(k => h('label', { class: 'kind' }, h('input', { type: 'radio', name: 'kind', value: k, checked: k == (kinds.includes(dr.kind) ? dr.kind : kinds[0]) }), h('span', {}, S.k[k])))),
     field('message', msgEl),
-    h('div', { class: 'row' }, field('name', nameEl), field('email', emailEl)),
+    h('div', { class: 'row' }, field('name', nameEl), emailF),
     h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', {}, 'Website', hp))),
-  h('div', { class: 'foot' }, fErr, sendBtn));
+  h('div', { class: 'foot' }, fErr, !on && !av.reply_by_email && h('p', { class: 'hint' }, t('here')), sendBtn));
   const vals = () => ({ kind: form.kind.value || kinds[0], message: msgEl.value, name: nameEl.value, email: emailEl.value });
   const saveDraft = () => { const v = vals(); sv('draft', (v.message || v.name || v.email) && v); };
   const setErr = (name, s) => {
@@ -276,7 +302,7 @@ export function mount(ctx) {
   },
   h('header', { class: 'hd' }, back,
     h('div', { class: 'ht' }, h('h2', { id: 'holler-title' }, site.name || btn.textContent), greet,
-      h('p', { class: 'avail', 'data-online': !!cfg.online + '' }, t(cfg.online ? 'on' : 'off'))),
+      h('p', { class: 'avail', 'data-online': !!on + '' }, avText)),
     bt('ib x', t('close'), () => close(), icon('M18 6 6 18M6 6l12 12'))),
   form, chat, live);
   root.append(panel);
