@@ -165,6 +165,11 @@ export const strings = {
 };
 
 const KINDS = ['question', 'complaint', 'feedback', 'praise'], d = document, enc = encodeURIComponent, now = Date.now;
+const tr = (S, k, v = {}) => String(S[k]).replace(/\{(\w)\}/g, (_, x) => v[x]);
+/** Who is there or when they are back; the dashboard's preview too. @param {any} av @param {string} lang @param {any} S */
+export const avLine = (av, lang, S, n = av.typical_reply_minutes, ret = av.next_open && new Date(av.next_open)) => av.online
+  ? tr(S, 'on') + (n ? ' · ' + tr(S, 'in', { n: new Intl.NumberFormat(lang, { style: 'unit', unit: n < 60 ? 'minute' : 'hour' }).format(n < 60 ? n : n / 60) }) : '')
+  : (ret ? tr(S, 'bk', { d: new Intl.DateTimeFormat(lang, { weekday: 'short', hour: 'numeric', minute: '2-digit', ...(ret - now() > 6 * 864e5 && { month: 'short', day: 'numeric' }) }).format(ret) }) : tr(S, 'off')) + (av.reply_by_email ? ' · ' + tr(S, 'em') : '');
 
 /**
  * @typedef {{id:string,ref?:string,kind:string,status?:string,staff_replied?:boolean,last_message_at?:string,preview?:string,rating_score?:number,local?:boolean}} Conv
@@ -176,7 +181,7 @@ const KINDS = ['question', 'complaint', 'feedback', 'praise'], d = document, enc
 /** @param {any} ctx from widget.js */
 export function mount(ctx) {
   const { api, root, host, btn, cfg, icon, emit, ident } = ctx, site = cfg.site || {}, S = strings[ctx.lang] || strings.en;
-  const t = (k, v = {}) => String(S[k]).replace(/\{(\w)\}/g, (_, x) => v[x]);
+  const t = (k, v) => tr(S, k, v);
   const P = 'holler:' + ctx.key + ':', mem = {};
   const ls = k => { try { return localStorage.getItem(P + k); } catch { return mem[k]; } };
   const sv = (k, v) => {
@@ -226,10 +231,7 @@ export function mount(ctx) {
   const emailEl = h('input', { type: 'email', autocomplete: 'email', maxlength: 254, value: dr.email || ident.email || '' });
   const hp = h('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
   const fErr = h('p', { class: 'ferr', role: 'alert', hidden: true });
-  // Availability: the truth about who is there and what happens next.
-  const av = cfg.availability || {}, on = av.online, n = av.typical_reply_minutes, ret = av.next_open && new Date(av.next_open), lang = host.lang;
-  const avText = on ? t('on') + (n ? ' · ' + t('in', { n: new Intl.NumberFormat(lang, { style: 'unit', unit: n < 60 ? 'minute' : 'hour' }).format(n < 60 ? n : n / 60) }) : '')
-    : (ret ? t('bk', { d: new Intl.DateTimeFormat(lang, { weekday: 'short', hour: 'numeric', minute: '2-digit', ...(ret - now() > 6 * 864e5 && { month: 'short', day: 'numeric' }) }).format(ret) }) : t('off')) + (av.reply_by_email ? ' · ' + t('em') : '');
+  const av = cfg.availability || {}, on = av.online;
   const emailF = field('email', emailEl);
   if (!on && av.reply_by_email) emailF.className += ' em', emailF.firstChild.textContent = t('ef');
   const sendBtn = h('button', { class: 'send' }, t('send'));
@@ -302,7 +304,7 @@ export function mount(ctx) {
   },
   h('header', { class: 'hd' }, back,
     h('div', { class: 'ht' }, h('h2', { id: 'holler-title' }, site.name || btn.textContent), greet,
-      h('p', { class: 'avail', 'data-online': !!on + '' }, avText)),
+      h('p', { class: 'avail', 'data-online': !!on + '' }, avLine(av, host.lang, S))),
     bt('ib x', t('close'), () => close(), icon('M18 6 6 18M6 6l12 12'))),
   form, chat, live);
   root.append(panel);
