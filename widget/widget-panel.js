@@ -447,7 +447,11 @@ export function mount(ctx) {
     isOpen && (form.querySelector('[aria-invalid=true]') || msgEl).focus();
   };
 
-  const putConv = c => { c && convs.set(c.id, { ...convs.get(c.id), ...c }); };
+  // A late GET never undoes a live update.
+  const putConv = c => {
+    const o = c && convs.get(c.id);
+    c && !(Date.parse(o?.updated_at) > Date.parse(c.updated_at)) && convs.set(c.id, { ...o, ...c });
+  };
   /** @param {string} cid @param {Msg} [m] @param {boolean} [fresh] live from the socket */
   const addMsg = (cid, m, fresh) => {
     const a = msgs.get(cid) || [], c = convs.get(cid);
