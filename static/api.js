@@ -4,8 +4,8 @@
 import { store } from './dom.js';
 
 /**
- * @typedef {{id: string, email: string, name: string, role: 'admin'|'agent', site_ids: string[], disabled?: boolean, created_at?: string, notifications?: {new_conversations: string, digest_minutes: number, assigned_replies: boolean}}} User
- * @typedef {{id: string, key: string, name: string, allowed_origins: string[], color: string, position: 'left'|'right', greeting: string, button_label: string, kinds: string[], locale: string, reply_email_delay_seconds?: number}} Site
+ * @typedef {{id: string, email: string, name: string, role: 'admin'|'agent', site_ids: string[], answer_site_ids: string[], disabled?: boolean, created_at?: string, notifications?: {new_conversations: string, digest_minutes: number, assigned_replies: boolean}}} User
+ * @typedef {{id: string, key: string, name: string, allowed_origins: string[], color: string, position: 'left'|'right', greeting: string, button_label: string, kinds: string[], locale: string, reply_email_delay_seconds?: number, time_zone: string, hours: {day: string, open: string, close: string}[], holidays: string[]}} Site
  * @typedef {{id: string, site_id: string, visitor_id: string, ref: string, kind: string, status: 'open'|'pending'|'resolved', assignee_id: string|null, tags: string[]|null, page_url: string, user_agent: string, email: string, name: string, preview: string, rating_score: number|null, rating_comment: string, staff_replied: boolean, created_at: string, updated_at: string, last_message_at: string}} Conversation
  * @typedef {{id: string, conversation_id: string, site_id?: string, author_kind: 'visitor'|'staff'|'system', author_id: string, author_name: string, body: string, internal: boolean, via?: 'email', created_at: string}} Message
  * @typedef {{access_token: string, refresh_token: string, expires_at: number, user: User}} Session

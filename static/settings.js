@@ -1,10 +1,12 @@
 // Site settings (admins): the button's look and words, allowed origins,
-// a live preview, the install snippet and the CSP lines to add.
+// a live preview, the install snippet and the CSP lines to add; opening
+// hours are in hours.js.
 
 import { h, byId, replace, copyText, toast } from './dom.js';
 import { post, patch } from './api.js';
 import { state, emit, KINDS } from './state.js';
 import { field, checkGroup, checkbox, showErrors, clearErrors, fieldError } from './forms.js';
+import { availabilityCard } from './hours.js';
 
 /** @typedef {import('./api.js').Site} Site */
 
@@ -220,7 +222,7 @@ function editor(site) {
     h('h2', { id: 'preview-title', class: 'card-title' }, 'Preview'), frame);
 
   updatePreview();
-  return h('div', { class: 'site-editor' }, form, h('div', { class: 'side-col' }, preview, install));
+  return h('div', { class: 'site-editor' }, form, h('div', { class: 'side-col' }, preview, install), availabilityCard(site));
 }
 
 /**

@@ -1,5 +1,6 @@
-// Team (admins): staff accounts, their roles and sites. Everyone gets a
-// "your account" card to change their own name and password.
+// Team (admins): staff accounts, their roles and sites (for admins: the
+// sites they answer). Everyone gets a "your account" card to change their
+// own name and password.
 
 import { h, byId, replace, toast } from './dom.js';
 import { post, patch, describeError, ApiError } from './api.js';
@@ -42,24 +43,25 @@ function userRow(u) {
   role.value = u.role;
   role.addEventListener('change', () => save(u, { role: role.value }, li));
 
+  // An agent belongs to (and answers) the sites ticked; an admin sees every
+  // site and answers, for the widget's "online", only the sites ticked.
+  const admin = u.role === 'admin';
+  const key = admin ? 'answer_site_ids' : 'site_ids';
   const sitesCell = h('div', { class: 'user-sites' });
   const showSites = () => {
-    if (u.role === 'admin') {
-      replace(sitesCell, h('span', { class: 'muted' }, 'All sites (admin)'));
-      return;
-    }
-    const names = siteNames(u.site_ids || []);
-    const edit = h('button', { type: 'button', class: 'link-btn user-sites-edit' }, 'Change sites');
+    const names = siteNames(u[key] || []);
+    const edit = h('button', { type: 'button', class: 'link-btn user-sites-edit' }, admin ? 'Change answered sites' : 'Change sites');
     edit.addEventListener('click', editSites);
-    replace(sitesCell, names.length ? names.map((n) => h('span', { class: 'chip' }, n)) : h('span', { class: 'muted' }, 'No sites'), edit);
+    replace(sitesCell, admin ? h('span', { class: 'muted' }, 'All sites (admin); answers:') : null,
+      names.length ? names.map((n) => h('span', { class: 'chip' }, n)) : h('span', { class: 'muted' }, admin ? 'none' : 'No sites'), edit);
   };
   const editSites = () => {
-    const boxes = [...state.sites.values()].map((s) => checkbox('user-' + u.id + '-site-' + s.id, s.id, s.name, (u.site_ids || []).includes(s.id), 'user-site'));
-    const ok = h('button', { type: 'button', class: 'btn small primary' }, 'Save sites');
+    const boxes = [...state.sites.values()].map((s) => checkbox('user-' + u.id + '-site-' + s.id, s.id, s.name, (u[key] || []).includes(s.id), 'user-site'));
+    const ok = h('button', { type: 'button', class: 'btn small primary user-sites-save' }, admin ? 'Save answered sites' : 'Save sites');
     const cancel = h('button', { type: 'button', class: 'btn small subtle' }, 'Cancel');
     ok.addEventListener('click', () => {
       const ids = /** @type {HTMLInputElement[]} */ ([...sitesCell.querySelectorAll('input.user-site')]).filter((i) => i.checked).map((i) => i.value);
-      save(u, { site_ids: ids }, li);
+      save(u, { [key]: ids }, li);
     });
     cancel.addEventListener('click', showSites);
     replace(sitesCell, h('div', { class: 'check-list' }, boxes), h('div', { class: 'row-actions' }, ok, cancel));
@@ -162,7 +164,7 @@ function accountForm() {
   const password = /** @type {HTMLInputElement} */ (h('input', { id: 'account-password', type: 'password', autocomplete: 'new-password', minlength: MIN_PASSWORD, placeholder: 'Leave empty to keep it' }));
   const form = h('form', { id: 'account', class: 'card', novalidate: true, 'aria-labelledby': 'account-title' },
     h('h2', { id: 'account-title', class: 'card-title' }, 'Your account'),
-    h('p', { class: 'muted' }, me.email + ' · ' + me.role),
+    h('p', { class: 'muted', id: 'account-answers' }, me.email + ' · ' + me.role + ' · answers ' + (siteNames(me.answer_site_ids || []).join(', ') || 'no site')),
     h('div', { class: 'row' }, field('Name', name, 'name', 'Customers see it on your replies.'), field('New password', password, 'password', 'Changing it signs you out everywhere.')),
     h('p', { class: 'form-error', hidden: true, role: 'alert' }),
     h('div', { class: 'form-foot' }, h('button', { id: 'account-save', type: 'submit', class: 'btn primary' }, 'Save')));

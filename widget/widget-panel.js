@@ -3,8 +3,13 @@
 /** @type {Record<string, Record<string, any>>} */
 export const strings = {
   en: {
-    on: 'We typically reply in minutes',
-    off: 'We’ll get back to you by email',
+    on: 'Online now',
+    in: 'we usually reply in {n}',
+    off: 'We’re away right now',
+    bk: 'We’re back {d}',
+    em: 'we’ll email you',
+    here: 'Leave a message; we’ll answer here when we’re back.',
+    ef: 'Your email, so we can reply (optional)',
     close: 'Close',
     back: 'Back',
     what: 'What can we help with?',
@@ -38,8 +43,13 @@ export const strings = {
     unread: 'New replies: {n}',
   },
   de: {
-    on: 'Wir antworten meist in wenigen Minuten',
-    off: 'Wir melden uns per E-Mail',
+    on: 'Jetzt online',
+    in: 'wir antworten meist in {n}',
+    off: 'Gerade ist niemand da',
+    bk: 'Wir sind {d} zurück',
+    em: 'wir antworten per E-Mail',
+    here: 'Schreiben Sie uns; wir antworten hier, sobald wir zurück sind.',
+    ef: 'E-Mail, damit wir antworten können (optional)',
     close: 'Schließen',
     back: 'Zurück',
     what: 'Wobei können wir helfen?',
@@ -73,8 +83,13 @@ export const strings = {
     unread: 'Neue Antworten: {n}',
   },
   fr: {
-    on: 'Nous répondons en quelques minutes',
-    off: 'Nous vous répondrons par e-mail',
+    on: 'En ligne',
+    in: 'réponse en général sous {n}',
+    off: 'Personne n’est là pour le moment',
+    bk: 'De retour {d}',
+    em: 'réponse par e-mail',
+    here: 'Laissez un message ; nous répondrons ici à notre retour.',
+    ef: 'E-mail, pour vous répondre (facultatif)',
     close: 'Fermer',
     back: 'Retour',
     what: 'Comment pouvons-nous aider ?',
@@ -108,8 +123,13 @@ export const strings = {
     unread: 'Nouvelles réponses : {n}',
   },
   es: {
-    on: 'Solemos responder en minutos',
-    off: 'Te responderemos por correo',
+    on: 'En línea',
+    in: 'solemos responder en {n}',
+    off: 'Ahora no hay nadie',
+    bk: 'Volvemos el {d}',
+    em: 'te responderemos por correo',
+    here: 'Deja un mensaje; responderemos aquí a la vuelta.',
+    ef: 'Correo, para responderte (opcional)',
     close: 'Cerrar',
     back: 'Volver',
     what: '¿En qué podemos ayudarte?',
@@ -145,6 +165,11 @@ export const strings = {
 };
 
 const KINDS = ['question', 'complaint', 'feedback', 'praise'], d = document, enc = encodeURIComponent, now = Date.now;
+const tr = (S, k, v = {}) => String(S[k]).replace(/\{(\w)\}/g, (_, x) => v[x]);
+/** Who is there or when they are back; the dashboard's preview too. @param {any} av @param {string} lang @param {any} S */
+export const avLine = (av, lang, S, n = av.typical_reply_minutes, ret = av.next_open && new Date(av.next_open)) => av.online
+  ? tr(S, 'on') + (n ? ' · ' + tr(S, 'in', { n: new Intl.NumberFormat(lang, { style: 'unit', unit: n < 60 ? 'minute' : 'hour' }).format(n < 60 ? n : n / 60) }) : '')
+  : (ret ? tr(S, 'bk', { d: new Intl.DateTimeFormat(lang, { weekday: 'short', hour: 'numeric', minute: '2-digit', ...(ret - now() > 6 * 864e5 && { month: 'short', day: 'numeric' }) }).format(ret) }) : tr(S, 'off')) + (av.reply_by_email ? ' · ' + tr(S, 'em') : '');
 
 /**
  * @typedef {{id:string,ref?:string,kind:string,status?:string,staff_replied?:boolean,last_message_at?:string,preview?:string,rating_score?:number,local?:boolean}} Conv
@@ -156,7 +181,7 @@ const KINDS = ['question', 'complaint', 'feedback', 'praise'], d = document, enc
 /** @param {any} ctx from widget.js */
 export function mount(ctx) {
   const { api, root, host, btn, cfg, icon, emit, ident } = ctx, site = cfg.site || {}, S = strings[ctx.lang] || strings.en;
-  const t = (k, v = {}) => String(S[k]).replace(/\{(\w)\}/g, (_, x) => v[x]);
+  const t = (k, v) => tr(S, k, v);
   // ctx.conv: page mode (/c/{token}), with its own storage
   const P = 'holler:' + (ctx.conv || ctx.key) + ':', mem = {};
   const ls = k => { try { return localStorage.getItem(P + k); } catch { return mem[k]; } };
@@ -207,6 +232,9 @@ export function mount(ctx) {
   const emailEl = h('input', { type: 'email', autocomplete: 'email', maxlength: 254, value: dr.email || ident.email || '' });
   const hp = h('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
   const fErr = h('p', { class: 'ferr', role: 'alert', hidden: true });
+  const av = cfg.availability || {}, on = av.online;
+  const emailF = field('email', emailEl);
+  if (!on && av.reply_by_email) emailF.className += ' em', emailF.firstChild.textContent = t('ef');
   const sendBtn = h('button', { class: 'send' }, t('send'));
   const list = h('ul', { class: 'convs' });
   const past = h('section', { class: 'past', hidden: true }, h('h3', {}, t('yours')), list);
@@ -219,9 +247,9 @@ export function mount(ctx) {
     h('fieldset', { class: 'kinds', hidden: kinds.length < 2 }, h('legend', {}, t('what')),
       kinds.map(k => h('label', { class: 'kind' }, h('input', { type: 'radio', name: 'kind', value: k, checked: k == (kinds.includes(dr.kind) ? dr.kind : kinds[0]) }), h('span', {}, S.k[k])))),
     field('message', msgEl),
-    h('div', { class: 'row' }, field('name', nameEl), field('email', emailEl)),
+    h('div', { class: 'row' }, field('name', nameEl), emailF),
     h('div', { class: 'hp', 'aria-hidden': 'true' }, h('label', {}, 'Website', hp))),
-  h('div', { class: 'foot' }, fErr, sendBtn));
+  h('div', { class: 'foot' }, fErr, !on && !av.reply_by_email && h('p', { class: 'hint' }, t('here')), sendBtn));
   const vals = () => ({ kind: form.kind.value || kinds[0], message: msgEl.value, name: nameEl.value, email: emailEl.value });
   const saveDraft = () => { const v = vals(); sv('draft', (v.message || v.name || v.email) && v); };
   const setErr = (name, s) => {
@@ -277,7 +305,7 @@ export function mount(ctx) {
   },
   h('header', { class: 'hd' }, back,
     h('div', { class: 'ht' }, h('h2', { id: 'holler-title' }, site.name || btn.textContent), greet,
-      h('p', { class: 'avail', 'data-online': !!cfg.online + '' }, t(cfg.online ? 'on' : 'off'))),
+      h('p', { class: 'avail', 'data-online': !!on + '' }, avLine(av, host.lang, S))),
     bt('ib x', t('close'), () => close(), icon('M18 6 6 18M6 6l12 12'))),
   form, chat, live);
   root.append(panel);
@@ -420,7 +448,11 @@ export function mount(ctx) {
     isOpen && (form.querySelector('[aria-invalid=true]') || msgEl).focus();
   };
 
-  const putConv = c => { c && convs.set(c.id, { ...convs.get(c.id), ...c }); };
+  // A late GET never undoes a live update.
+  const putConv = c => {
+    const o = c && convs.get(c.id);
+    c && !(Date.parse(o?.updated_at) > Date.parse(c.updated_at)) && convs.set(c.id, { ...o, ...c });
+  };
   /** @param {string} cid @param {Msg} [m] @param {boolean} [fresh] live from the socket */
   const addMsg = (cid, m, fresh) => {
     const a = msgs.get(cid) || [], c = convs.get(cid);

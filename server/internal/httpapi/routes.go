@@ -68,6 +68,8 @@ func (a *API) routes(e *echo.Echo) {
 	api.POST("/sites", a.createSite, staff...)
 	api.GET("/sites/:id", a.getSite, staff...)
 	api.PATCH("/sites/:id", a.updateSite, staff...)
+	api.GET("/sites/:id/availability", a.siteAvailability, staff...)
+	api.POST("/sites/:id/availability/preview", a.previewAvailability, staff...)
 	api.GET("/users", a.listUsers, staff...)
 	api.POST("/users", a.createUser, staff...)
 	api.PATCH("/users/:id", a.updateUser, staff...)

@@ -111,7 +111,8 @@ func TestControlCharactersRefused(t *testing.T) {
 			field string
 			value any
 		}{{"name", nul}, {"greeting", nul}, {"button_label", nul}, {"color", "#2563eb\x00"}, {"position", "left\x00"},
-			{"locale", "en\x00"}, {"kinds", []string{"question\x00"}}, {"allowed_origins", []string{"https://shop.example.com\x00"}}} {
+			{"locale", "en\x00"}, {"kinds", []string{"question\x00"}}, {"allowed_origins", []string{"https://shop.example.com\x00"}},
+			{"time_zone", "UTC\x00"}, {"hours", []map[string]string{{"day": "mon", "open": "09:00\x00", "close": "17:00"}}}, {"holidays", []string{"2026-12-25\x00"}}} {
 			calls = append(calls,
 				call{"create site " + sf.field, "POST", "/api/v1/sites", f.admin, site(sf.field, sf.value), nil, 422, sf.field},
 				call{"patch site " + sf.field, "PATCH", "/api/v1/sites/" + f.site, f.admin, map[string]any{sf.field: sf.value}, nil, 422, sf.field})
@@ -119,7 +120,8 @@ func TestControlCharactersRefused(t *testing.T) {
 		for _, uf := range []struct {
 			field string
 			value any
-		}{{"email", "x\x00@example.com"}, {"name", nul}, {"password", "a long enough\x00password"}, {"role", "agent\x00"}, {"site_ids", []string{f.site + "\x00"}}} {
+		}{{"email", "x\x00@example.com"}, {"name", nul}, {"password", "a long enough\x00password"}, {"role", "agent\x00"}, {"site_ids", []string{f.site + "\x00"}},
+			{"answer_site_ids", []string{f.site + "\x00"}}} {
 			calls = append(calls,
 				call{"create user " + uf.field, "POST", "/api/v1/users", f.admin, user(uf.field, uf.value), nil, 422, uf.field},
 				call{"patch user " + uf.field, "PATCH", "/api/v1/users/" + f.user, f.admin, map[string]any{uf.field: uf.value}, nil, 422, uf.field})

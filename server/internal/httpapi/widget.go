@@ -136,7 +136,11 @@ func (a *API) limitReads(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (a *API) widgetConfig(c echo.Context) error {
-	return c.JSON(http.StatusOK, a.Service.Config(site(c)))
+	cfg, err := a.Service.Config(c.Request().Context(), site(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cfg)
 }
 
 func (a *API) createConversation(c echo.Context) error {

@@ -36,9 +36,10 @@ type Notice struct {
 	UserID    string     `json:"u,omitempty"` // a user's rights changed: re-check their sockets
 	Seq       int64      `json:"q,omitempty"`
 	Ephemeral *Ephemeral `json:"e,omitempty"`
-	Presence  []string   `json:"p,omitempty"`  // sites with staff online on the sending instance
-	Users     []string   `json:"us,omitempty"` // users with a staff socket on the sending instance
-	Origin    string     `json:"o,omitempty"`  // the instance that sent it, to skip our own echo
+	// OnlineUsers are the staff users with a dashboard open on the sending
+	// instance (presence: which sites that makes "online" is the service's rule).
+	OnlineUsers []string `json:"pu,omitempty"`
+	Origin      string   `json:"o,omitempty"` // the instance that sent it, to skip our own echo
 }
 
 // Ephemeral is a typing indicator or other event that is delivered live only.

@@ -46,23 +46,37 @@ const (
 // Site is one website that embeds the widget. Key is the public identifier
 // used in the snippet; ID is what staff APIs use.
 type Site struct {
-	ID             string    `json:"id" gorm:"primaryKey"`
-	Key            string    `json:"key"`
-	Name           string    `json:"name"`
-	AllowedOrigins []string  `json:"allowed_origins" gorm:"serializer:json"`
-	Color          string    `json:"color"`
-	Position       string    `json:"position"`
-	Greeting       string    `json:"greeting"`
-	ButtonLabel    string    `json:"button_label"`
-	Kinds          []string  `json:"kinds" gorm:"serializer:json"`
-	Locale         string    `json:"locale"`
-	EventSeq       int64     `json:"-"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string   `json:"id" gorm:"primaryKey"`
+	Key            string   `json:"key"`
+	Name           string   `json:"name"`
+	AllowedOrigins []string `json:"allowed_origins" gorm:"serializer:json"`
+	Color          string   `json:"color"`
+	Position       string   `json:"position"`
+	Greeting       string   `json:"greeting"`
+	ButtonLabel    string   `json:"button_label"`
+	Kinds          []string `json:"kinds" gorm:"serializer:json"`
+	Locale         string   `json:"locale"`
+
+	// Availability (issue 11): opening hours are wall-clock times in TimeZone.
+	TimeZone string       `json:"time_zone"`
+	Hours    []HoursRange `json:"hours" gorm:"serializer:json"`
+	Holidays []string     `json:"holidays" gorm:"serializer:json"` // YYYY-MM-DD in TimeZone
+
+	EventSeq  int64     `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	// ReplyEmailDelaySeconds is how long a staff reply may wait unseen by
 	// the customer's widget before it is mailed to them (0: at once).
 	ReplyEmailDelaySeconds int `json:"reply_email_delay_seconds"`
+}
+
+// HoursRange is one opening range of a weekday: Open and Close are "HH:MM"
+// wall-clock times of the site's zone, Close may be "24:00" (end of day).
+type HoursRange struct {
+	Day   string `json:"day"` // mon, tue, wed, thu, fri, sat, sun
+	Open  string `json:"open"`
+	Close string `json:"close"`
 }
 
 // User is a staff member. SessionVersion is bumped whenever the user's
@@ -81,6 +95,10 @@ type User struct {
 	SiteIDs        []string  `json:"site_ids" gorm:"-"`
 
 	Notifications NotificationPrefs `json:"notifications" gorm:"embedded;embeddedPrefix:notify_"`
+
+	// AnswerSiteIDs are the sites whose widget counts this user as someone
+	// who answers: an agent's are their SiteIDs, an admin's are chosen.
+	AnswerSiteIDs []string `json:"answer_site_ids" gorm:"-"`
 }
 
 // IsAdmin reports whether the user administers every site.
@@ -106,22 +124,26 @@ type Visitor struct {
 
 // Conversation is one question, complaint, feedback or praise thread.
 type Conversation struct {
-	ID            string    `json:"id" gorm:"primaryKey"`
-	SiteID        string    `json:"site_id"`
-	VisitorID     string    `json:"visitor_id"`
-	Ref           string    `json:"ref"`
-	Kind          string    `json:"kind"`
-	Status        string    `json:"status"`
-	AssigneeID    *string   `json:"assignee_id"`
-	Tags          []string  `json:"tags" gorm:"serializer:json"`
-	PageURL       string    `json:"page_url"`
-	UserAgent     string    `json:"user_agent"`
-	Email         string    `json:"email"`
-	Name          string    `json:"name"`
-	Preview       string    `json:"preview"`
-	RatingScore   *int      `json:"rating_score"`
-	RatingComment string    `json:"rating_comment"`
-	StaffReplied  bool      `json:"staff_replied"`
+	ID            string   `json:"id" gorm:"primaryKey"`
+	SiteID        string   `json:"site_id"`
+	VisitorID     string   `json:"visitor_id"`
+	Ref           string   `json:"ref"`
+	Kind          string   `json:"kind"`
+	Status        string   `json:"status"`
+	AssigneeID    *string  `json:"assignee_id"`
+	Tags          []string `json:"tags" gorm:"serializer:json"`
+	PageURL       string   `json:"page_url"`
+	UserAgent     string   `json:"user_agent"`
+	Email         string   `json:"email"`
+	Name          string   `json:"name"`
+	Preview       string   `json:"preview"`
+	RatingScore   *int     `json:"rating_score"`
+	RatingComment string   `json:"rating_comment"`
+	StaffReplied  bool     `json:"staff_replied"`
+
+	// FirstResponseAt is when the first staff reply (not a note) committed.
+	FirstResponseAt *time.Time `json:"first_response_at"`
+
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 	LastMessageAt time.Time `json:"last_message_at"`

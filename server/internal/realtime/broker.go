@@ -57,6 +57,7 @@ func (b *Broker) Run(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	lastPresence, lastRecheck := time.Time{}, time.Now()
+	var announced []string
 	for {
 		select {
 		case <-ctx.Done():
@@ -67,10 +68,14 @@ func (b *Broker) Run(ctx context.Context) {
 				lastRecheck = time.Now()
 				b.hub.recheckAllStaff()
 			}
-			if b.bus != nil && time.Since(lastPresence) >= presenceEvery {
-				lastPresence = time.Now()
-				if sites, users := b.hub.localStaffSites(), b.hub.localStaffUsers(); len(sites) > 0 || len(users) > 0 {
-					raw, _ := json.Marshal(model.Notice{Presence: sites, Users: users, Origin: b.self})
+			// Presence is repeated every presenceEvery and also sent at the
+			// next tick after someone new opens a dashboard here, so other
+			// instances' widgets show them online within seconds.
+			users := b.hub.localStaff()
+			if b.bus != nil && (time.Since(lastPresence) >= presenceEvery || !subset(users, announced)) {
+				lastPresence, announced = time.Now(), users
+				if len(users) > 0 {
+					raw, _ := json.Marshal(model.Notice{OnlineUsers: users, Origin: b.self})
 					if err := b.bus.Notify(ctx, Channel, string(raw)); err != nil {
 						b.logger.Warn("announce presence", "err", err)
 					}
@@ -104,4 +109,14 @@ func (b *Broker) listen(ctx context.Context) {
 		}
 		backoff = min(backoff*2, 5*time.Second)
 	}
+}
+
+// subset reports whether every element of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
 }

@@ -46,9 +46,7 @@ type Hub struct {
 	closing bool
 
 	presenceMu sync.Mutex
-	remote     map[string]time.Time // site ID -> last time another instance had staff on it
-
-	remoteUsers map[string]time.Time // user ID -> last time another instance had their socket (under presenceMu)
+	remote     map[string]time.Time // user ID -> last time another instance had their dashboard open
 }
 
 // siteFeed reads one site's log forward, one reader at a time.
@@ -66,7 +64,7 @@ func NewHub(l Log, logger *slog.Logger, m Metrics) *Hub {
 		m = nopMetrics{}
 	}
 	return &Hub{log: l, logger: logger, metrics: m, sites: map[string]*siteFeed{},
-		clients: map[*Client]struct{}{}, remote: map[string]time.Time{}, remoteUsers: map[string]time.Time{}}
+		clients: map[*Client]struct{}{}, remote: map[string]time.Time{}}
 }
 
 // Start records where each site's log stands, so only newer events are
@@ -100,13 +98,10 @@ func (h *Hub) Dispatch(n model.Notice) {
 		h.recheckUser(n.UserID)
 	case n.Ephemeral != nil:
 		h.deliverEphemeral(n.SiteID, n.Ephemeral)
-	case len(n.Presence) > 0 || len(n.Users) > 0:
+	case len(n.OnlineUsers) > 0:
 		h.presenceMu.Lock()
-		for _, id := range n.Presence {
+		for _, id := range n.OnlineUsers {
 			h.remote[id] = time.Now()
-		}
-		for _, id := range n.Users {
-			h.remoteUsers[id] = time.Now()
 		}
 		h.presenceMu.Unlock()
 	case n.SiteID != "" && n.Seq > 0:
@@ -251,29 +246,8 @@ func (h *Hub) resubscribe(c *Client, sites []string) {
 	}
 }
 
-// StaffOnline reports whether a staff socket is open on the site here or,
-// recently, on another instance.
-func (h *Hub) StaffOnline(siteID string) bool {
-	h.mu.Lock()
-	f := h.sites[siteID]
-	if f != nil {
-		for c := range f.clients {
-			if c.staff != nil {
-				h.mu.Unlock()
-				return true
-			}
-		}
-	}
-	h.mu.Unlock()
-	h.presenceMu.Lock()
-	defer h.presenceMu.Unlock()
-	return time.Since(h.remote[siteID]) < 2*presenceEvery
-}
-
-const presenceEvery = 20 * time.Second
-
-// UserOnline reports whether the user has a staff socket open here or,
-// recently, on another instance: mail need not tell them what they watch.
+// UserOnline reports whether the staff user has a dashboard socket open here
+// or, recently, on another instance.
 func (h *Hub) UserOnline(userID string) bool {
 	h.mu.Lock()
 	for c := range h.clients {
@@ -285,35 +259,19 @@ func (h *Hub) UserOnline(userID string) bool {
 	h.mu.Unlock()
 	h.presenceMu.Lock()
 	defer h.presenceMu.Unlock()
-	return time.Since(h.remoteUsers[userID]) < 2*presenceEvery
+	return time.Since(h.remote[userID]) < 2*presenceEvery
 }
 
-// localStaffUsers lists the users with a staff socket on this instance.
-func (h *Hub) localStaffUsers() []string {
+const presenceEvery = 20 * time.Second
+
+// localStaff lists the users with a staff socket on this instance.
+func (h *Hub) localStaff() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	seen := map[string]bool{}
 	var out []string
 	for c := range h.clients {
-		if c.staff != nil && !seen[c.staff.UserID] {
-			seen[c.staff.UserID] = true
+		if c.staff != nil && !contains(out, c.staff.UserID) {
 			out = append(out, c.staff.UserID)
-		}
-	}
-	return out
-}
-
-// localStaffSites lists the sites with a staff socket on this instance.
-func (h *Hub) localStaffSites() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []string
-	for id, f := range h.sites {
-		for c := range f.clients {
-			if c.staff != nil {
-				out = append(out, id)
-				break
-			}
 		}
 	}
 	return out

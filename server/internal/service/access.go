@@ -127,7 +127,11 @@ func (s *Service) CustomerPage(ctx context.Context, token string) (*CustomerPage
 	if err != nil {
 		return nil, err
 	}
-	page := &CustomerPage{Site: site, ConversationID: c.ID, Config: s.Config(site)}
+	cfg, err := s.Config(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	page := &CustomerPage{Site: site, ConversationID: c.ID, Config: *cfg}
 	if expired {
 		return page, model.ErrLinkExpired
 	}

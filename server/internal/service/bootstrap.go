@@ -71,6 +71,19 @@ func (s *Service) bootstrap(ctx context.Context, tx *store.Store, adminEmail, ad
 	if err := tx.CreateSite(ctx, demo); err != nil {
 		return nil, fmt.Errorf("bootstrap demo site: %w", err)
 	}
+	// The admins (on a fresh install: the first one) answer the Demo site,
+	// so its widget shows online while they have the dashboard open.
+	users, err := tx.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	for _, u := range users {
+		if u.IsAdmin() {
+			if err := tx.AddAnswerer(ctx, demo.ID, u.ID); err != nil {
+				return nil, fmt.Errorf("bootstrap demo site: %w", err)
+			}
+		}
+	}
 	out.DemoSite = demo
 	return out, nil
 }

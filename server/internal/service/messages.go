@@ -85,6 +85,7 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	}
 	if a.kind == model.AuthorStaff && !c.StaffReplied {
 		c.StaffReplied, changed = true, true
+		c.FirstResponseAt = &now
 	}
 	c.LastMessageAt, c.UpdatedAt, c.Preview = now, now, preview(in.Body)
 	if err := tx.SaveConversation(ctx, c); err != nil {
@@ -138,8 +139,14 @@ func (s *Service) StaffReply(ctx context.Context, actor *model.User, convID stri
 	if name == "" {
 		name = strings.SplitN(actor.Email, "@", 2)[0]
 	}
-	return s.addMessage(ctx, convID, author{kind: model.AuthorStaff, id: actor.ID, name: name,
+	m, err := s.addMessage(ctx, convID, author{kind: model.AuthorStaff, id: actor.ID, name: name,
 		allow: func(c *model.Conversation) bool { return canSee(actor, c.SiteID) }}, in, idemKey{})
+	if err == nil && !in.Internal {
+		// It may have been the conversation's first response: recompute
+		// the site's typical reply time at the next look.
+		s.forgetTypical(m.SiteID)
+	}
+	return m, err
 }
 
 // RatingInput is the visitor's verdict on the help they got.

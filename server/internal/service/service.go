@@ -22,10 +22,9 @@ type Publisher interface {
 	Publish(ctx context.Context, n model.Notice)
 }
 
-// Presence reports who has a dashboard open.
+// Presence reports whether a staff user has a dashboard open (on any
+// instance).
 type Presence interface {
-	StaffOnline(siteID string) bool
-	// UserOnline: the user has a staff socket open on any instance.
 	UserOnline(userID string) bool
 }
 
@@ -46,6 +45,9 @@ type Service struct {
 	// publicOrigin is Holler's own origin, where the customer's
 	// conversation page lives (see Visitor).
 	publicOrigin string
+
+	mailEnabled bool         // HOLLER_SMTP_URL is set: mail is sent, not only queued
+	typical     typicalCache // typical_reply_minutes per site, briefly
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed

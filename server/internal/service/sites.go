@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"holler/server/internal/model"
+	"holler/server/internal/store"
 )
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -27,6 +28,10 @@ type SiteInput struct {
 	// ReplyEmailDelaySeconds: how long a staff reply may wait unseen in
 	// the widget before it is mailed (0..86400).
 	ReplyEmailDelaySeconds *int `json:"reply_email_delay_seconds"`
+
+	TimeZone *string             `json:"time_zone"`
+	Hours    *[]model.HoursRange `json:"hours"`
+	Holidays *[]string           `json:"holidays"`
 }
 
 func (in SiteInput) apply(site *model.Site) error {
@@ -98,6 +103,7 @@ func (in SiteInput) apply(site *model.Site) error {
 		}
 		site.ReplyEmailDelaySeconds = *in.ReplyEmailDelaySeconds
 	}
+	in.applySchedule(&v, site)
 	return v.Err()
 }
 
@@ -114,7 +120,14 @@ func (s *Service) CreateSite(ctx context.Context, actor *model.User, in SiteInpu
 	if err := in.apply(site); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateSite(ctx, site); err != nil {
+	// The creator answers the new site, so its widget shows them online.
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateSite(ctx, site); err != nil {
+			return err
+		}
+		return tx.AddAnswerer(ctx, site.ID, actor.ID)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if s.pub != nil {
@@ -188,10 +201,12 @@ func OriginAllowed(site *model.Site, origin string) bool {
 	return ok && contains(site.AllowedOrigins, norm)
 }
 
-// WidgetConfig is what the widget loader needs.
+// WidgetConfig is what the widget loader needs. Online repeats
+// Availability.Online for widgets that predate availability.
 type WidgetConfig struct {
-	Site   WidgetSiteView `json:"site"`
-	Online bool           `json:"online"`
+	Site         WidgetSiteView `json:"site"`
+	Online       bool           `json:"online"`
+	Availability *Availability  `json:"availability"`
 }
 
 // WidgetSiteView is the public face of a site.
@@ -206,13 +221,13 @@ type WidgetSiteView struct {
 }
 
 // Config returns the public widget configuration of a site.
-func (s *Service) Config(site *model.Site) WidgetConfig {
-	online := false
-	if s.presence != nil {
-		online = s.presence.StaffOnline(site.ID)
+func (s *Service) Config(ctx context.Context, site *model.Site) (*WidgetConfig, error) {
+	avail, err := s.SiteAvailability(ctx, site)
+	if err != nil {
+		return nil, err
 	}
-	return WidgetConfig{Online: online, Site: WidgetSiteView{Name: site.Name, Color: site.Color, Position: site.Position,
-		Greeting: site.Greeting, ButtonLabel: site.ButtonLabel, Kinds: site.Kinds, Locale: site.Locale}}
+	return &WidgetConfig{Online: avail.Online, Availability: avail, Site: WidgetSiteView{Name: site.Name, Color: site.Color,
+		Position: site.Position, Greeting: site.Greeting, ButtonLabel: site.ButtonLabel, Kinds: site.Kinds, Locale: site.Locale}}, nil
 }
 
 // IsNotFound reports a missing entity.

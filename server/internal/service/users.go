@@ -152,6 +152,8 @@ type UserInput struct {
 	Disabled *bool     `json:"disabled"`
 	// Notifications: which mails the user gets; they or an admin set them.
 	Notifications *NotificationsInput `json:"notifications"`
+
+	AnswerSiteIDs *[]string `json:"answer_site_ids"` // admins only: see answerSites
 }
 
 // NotificationsInput changes a user's mail settings; nil fields stay.
@@ -234,22 +236,32 @@ func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating boo
 	if in.Role != nil && *in.Role != model.RoleAdmin && *in.Role != model.RoleAgent {
 		v.Add("role", "must be admin or agent")
 	}
-	if in.SiteIDs != nil {
-		for _, id := range *in.SiteIDs {
-			if !validID(id) {
-				v.Add("site_ids", "lists a site that does not exist")
-				return &v, nil
-			}
-		}
-		sites, err := s.store.ListSites(ctx, false, *in.SiteIDs)
-		if err != nil {
+	for field, ids := range map[string]*[]string{"site_ids": in.SiteIDs, "answer_site_ids": in.AnswerSiteIDs} {
+		if err := s.checkSiteIDs(ctx, &v, field, ids); err != nil {
 			return nil, err
-		}
-		if len(sites) != len(dedupe(*in.SiteIDs)) {
-			v.Add("site_ids", "lists a site that does not exist")
 		}
 	}
 	return &v, nil
+}
+
+func (s *Service) checkSiteIDs(ctx context.Context, v *model.Validator, field string, ids *[]string) error {
+	if ids == nil {
+		return nil
+	}
+	for _, id := range *ids {
+		if !validID(id) {
+			v.Add(field, "lists a site that does not exist")
+			return nil
+		}
+	}
+	sites, err := s.store.ListSites(ctx, false, *ids)
+	if err != nil {
+		return err
+	}
+	if len(sites) != len(dedupe(*ids)) {
+		v.Add(field, "lists a site that does not exist")
+	}
+	return nil
 }
 
 // errEmailTaken: e-mail addresses are unique, since they sign people in.
@@ -273,20 +285,32 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInpu
 	}
 	u := &model.User{Email: strings.ToLower(strings.TrimSpace(*in.Email)), PasswordHash: hash, Role: deref(in.Role, model.RoleAgent),
 		Name: strings.TrimSpace(deref(in.Name, "")), CreatedAt: s.now(), UpdatedAt: s.now()}
+	u.SiteIDs = []string{}
 	if in.SiteIDs != nil {
 		u.SiteIDs = dedupe(*in.SiteIDs)
 	}
 	u.Notifications = model.DefaultNotificationPrefs()
 	in.Notifications.apply(&model.Validator{}, &u.Notifications) // checked above
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	answers, err := answerSites(u, in.AnswerSiteIDs, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if u.IsAdmin() {
+			return tx.SetAnswerSites(ctx, u.ID, answers)
+		}
+		return nil
+	})
+	if err != nil {
 		if errors.Is(err, model.ErrConflict) {
 			return nil, errEmailTaken
 		}
 		return nil, err
 	}
-	if u.SiteIDs == nil {
-		u.SiteIDs = []string{}
-	}
+	u.AnswerSiteIDs = answers
 	return u, nil
 }
 
@@ -327,6 +351,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 		if in.Name != nil {
 			u.Name = *in.Name
 		}
+		before := *u
 		in.Notifications.apply(&model.Validator{}, &u.Notifications) // checked above
 		if in.Role != nil && *in.Role != u.Role {
 			revoke = revoke || *in.Role == model.RoleAgent
@@ -356,6 +381,14 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 			}
 			u.SiteIDs = next
 		}
+		if u.AnswerSiteIDs, err = answerSites(u, in.AnswerSiteIDs, &before); err != nil {
+			return err
+		}
+		if u.IsAdmin() || before.IsAdmin() {
+			if err := tx.SetAnswerSites(ctx, u.ID, adminAnswers(u)); err != nil {
+				return err
+			}
+		}
 		if revoke {
 			u.SessionVersion++
 			if err := tx.RevokeUserRefreshTokens(ctx, u.ID, s.now()); err != nil {
@@ -381,6 +414,50 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 // on the server itself.
 func (s *Service) CreateUserCLI(ctx context.Context, in UserInput) (*model.User, error) {
 	return s.CreateUser(ctx, &model.User{Role: model.RoleAdmin}, in)
+}
+
+// answerSites decides which sites u answers after a create or an update
+// (before is u as it was; nil on create). Agents answer the sites they
+// belong to, so for them the list can only repeat site_ids. An admin
+// answers the sites they chose; one who was an agent keeps answering the
+// sites they belonged to, until they choose.
+func answerSites(u *model.User, chosen *[]string, before *model.User) ([]string, error) {
+	switch {
+	case !u.IsAdmin():
+		if chosen != nil && !sameSet(*chosen, u.SiteIDs) {
+			return nil, &model.ValidationError{Fields: map[string]string{
+				"answer_site_ids": "agents answer the sites they belong to: change site_ids instead"}}
+		}
+		return u.SiteIDs, nil
+	case chosen != nil:
+		return dedupe(*chosen), nil
+	case before != nil && !before.IsAdmin():
+		return before.SiteIDs, nil
+	case before != nil:
+		return before.AnswerSiteIDs, nil
+	}
+	return []string{}, nil
+}
+
+// adminAnswers is what the answerers table holds for u: rows only for admins.
+func adminAnswers(u *model.User) []string {
+	if u.IsAdmin() {
+		return u.AnswerSiteIDs
+	}
+	return nil
+}
+
+func sameSet(a, b []string) bool {
+	a, b = dedupe(a), dedupe(b)
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 func ptr[T any](v T) *T { return &v }

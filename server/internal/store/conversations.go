@@ -100,7 +100,7 @@ func (s *Store) LockConversation(ctx context.Context, id string) (*model.Convers
 // SaveConversation writes a conversation's mutable fields.
 func (s *Store) SaveConversation(ctx context.Context, c *model.Conversation) error {
 	err := s.q(ctx).Model(c).Select("kind", "status", "assignee_id", "tags", "email", "name", "preview",
-		"rating_score", "rating_comment", "staff_replied", "updated_at", "last_message_at").Updates(c).Error
+		"rating_score", "rating_comment", "staff_replied", "first_response_at", "updated_at", "last_message_at").Updates(c).Error
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", translate(err))
 	}

@@ -21,6 +21,15 @@ func (s *Store) CreateSite(ctx context.Context, site *model.Site) error {
 	if len(site.Kinds) == 0 {
 		site.Kinds = append([]string(nil), model.AllKinds...)
 	}
+	if site.TimeZone == "" {
+		site.TimeZone = "UTC"
+	}
+	if site.Hours == nil {
+		site.Hours = []model.HoursRange{}
+	}
+	if site.Holidays == nil {
+		site.Holidays = []string{}
+	}
 	if err := s.q(ctx).Create(site).Error; err != nil {
 		return fmt.Errorf("create site: %w", translate(err))
 	}
@@ -30,7 +39,8 @@ func (s *Store) CreateSite(ctx context.Context, site *model.Site) error {
 // SaveSite writes every settable field of site.
 func (s *Store) SaveSite(ctx context.Context, site *model.Site) error {
 	err := s.q(ctx).Model(site).Select("name", "allowed_origins", "color", "position", "greeting",
-		"button_label", "kinds", "locale", "reply_email_delay_seconds", "updated_at").Updates(site).Error
+		"button_label", "kinds", "locale", "reply_email_delay_seconds",
+		"time_zone", "hours", "holidays", "updated_at").Updates(site).Error
 	if err != nil {
 		return fmt.Errorf("save site: %w", translate(err))
 	}

@@ -122,7 +122,7 @@ func (s *Store) loadSiteIDs(ctx context.Context, users []*model.User) error {
 	for _, m := range ms {
 		byID[m.UserID].SiteIDs = append(byID[m.UserID].SiteIDs, m.SiteID)
 	}
-	return nil
+	return s.loadAnswerSiteIDs(ctx, users)
 }
 
 // SiteMemberIDs lists the users that may see a site: its members and admins.
