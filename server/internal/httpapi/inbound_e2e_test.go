@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"net/smtp"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -233,37 +232,6 @@ func TestInboundWebhookOff(t *testing.T) {
 	wantError(t, r, http.StatusNotFound, "not_found")
 }
 
-// sendSMTP delivers raw as a mail server would, over TCP with net/smtp.
-func sendSMTP(addr string, to []string, raw []byte) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("mx.example.net"); err != nil {
-		return err
-	}
-	if err := c.Mail("ann@example.com"); err != nil {
-		return err
-	}
-	for _, rcpt := range to {
-		if err := c.Rcpt(rcpt); err != nil {
-			return err
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(raw); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
-}
-
 func wantSMTPCode(t *testing.T, err error, code int, text string) {
 	t.Helper()
 	var te *textproto.Error
@@ -284,13 +252,13 @@ func TestInboundSMTP(t *testing.T) {
 		f := newInbound(t, s)
 		addr := s.ReplyAddress(t, f.convID)
 		raw := testserver.ReplyMail(addr, "smtp-1@example.com", "The price went from 19 > 24 EUR, why?")
-		if err := sendSMTP(s.SMTPAddr, []string{addr}, raw); err != nil {
+		if err := testserver.SendSMTP(s.SMTPAddr, []string{addr}, raw); err != nil {
 			t.Fatalf("send: %v", err)
 		}
 		f.waitLive(t, "The price went from 19 > 24 EUR, why?")
 		// The sender's server retries (it lost our 250): stored once. The
 		// address in upper case (some systems do that) is the same address.
-		if err := sendSMTP(s.SMTPAddr, []string{strings.ToUpper(addr)}, raw); err != nil {
+		if err := testserver.SendSMTP(s.SMTPAddr, []string{strings.ToUpper(addr)}, raw); err != nil {
 			t.Fatalf("redelivery: %v", err)
 		}
 		f.wantStored(t, "The price went from 19 > 24 EUR, why?")
@@ -308,12 +276,12 @@ func TestInboundSMTP(t *testing.T) {
 			{"other domain", "reply+" + tok + "@elsewhere.test", "No such mailbox", "not a reply address of ours"},
 		}
 		for _, c := range refusals {
-			err := sendSMTP(s.SMTPAddr, []string{c.to}, testserver.ReplyMail(c.to, "x-"+c.name+"@example.com", "Let me in."))
+			err := testserver.SendSMTP(s.SMTPAddr, []string{c.to}, testserver.ReplyMail(c.to, "x-"+c.name+"@example.com", "Let me in."))
 			wantSMTPCode(t, err, 550, c.text)
 			wantRefusalLogged(t, s, c.reason)
 		}
 		big := append(testserver.ReplyMail(addr, "big@example.com", "Huge."), bytes.Repeat([]byte("x\r\n"), 4<<20)...)
-		wantSMTPCode(t, sendSMTP(s.SMTPAddr, []string{addr}, big), 552, "")
+		wantSMTPCode(t, testserver.SendSMTP(s.SMTPAddr, []string{addr}, big), 552, "")
 		f.wantStored(t, "The price went from 19 > 24 EUR, why?")
 	})
 }
@@ -330,11 +298,11 @@ func TestInboundSMTPDatabaseAway(t *testing.T) {
 	raw := testserver.ReplyMail(addr, "during-outage@example.com", "Is anyone there?")
 
 	proxy.Cut(dbproxy.Refuse)
-	wantSMTPCode(t, sendSMTP(s.SMTPAddr, []string{addr}, raw), 451, "try again")
+	wantSMTPCode(t, testserver.SendSMTP(s.SMTPAddr, []string{addr}, raw), 451, "try again")
 	proxy.Restore()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		err := sendSMTP(s.SMTPAddr, []string{addr}, raw)
+		err := testserver.SendSMTP(s.SMTPAddr, []string{addr}, raw)
 		if err == nil {
 			break
 		}
@@ -344,7 +312,7 @@ func TestInboundSMTPDatabaseAway(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if err := sendSMTP(s.SMTPAddr, []string{addr}, raw); err != nil {
+	if err := testserver.SendSMTP(s.SMTPAddr, []string{addr}, raw); err != nil {
 		t.Fatalf("redelivery: %v", err)
 	}
 	f.wantStored(t, "Is anyone there?")

@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"net/smtp"
 	"strings"
 	"testing"
 	"time"
@@ -50,4 +51,36 @@ func ReplyMail(to, messageID, text string) []byte {
 		"",
 	}
 	return []byte(strings.Join(lines, "\r\n"))
+}
+
+// SendSMTP delivers raw to addr as another mail server would: over TCP,
+// with net/smtp, no TLS (the listener under test offers none).
+func SendSMTP(addr string, to []string, raw []byte) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("mx.example.net"); err != nil {
+		return err
+	}
+	if err := c.Mail("ann@example.com"); err != nil {
+		return err
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
