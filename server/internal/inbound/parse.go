@@ -295,9 +295,7 @@ func unflow(s string, delsp bool) string {
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 	var b strings.Builder
 	for i, line := range lines {
-		if strings.HasPrefix(line, " ") {
-			line = line[1:] // space-stuffing
-		}
+		line = strings.TrimPrefix(line, " ") // space-stuffing
 		soft := strings.HasSuffix(line, " ") && line != "-- " && !strings.HasPrefix(line, ">")
 		if soft && delsp {
 			line = line[:len(line)-1]

@@ -46,8 +46,7 @@ type Service struct {
 	// conversation page lives (see Visitor).
 	publicOrigin string
 
-	mailEnabled bool         // HOLLER_SMTP_URL is set: mail is sent, not only queued
-	typical     typicalCache // typical_reply_minutes per site, briefly
+	typical typicalCache // typical_reply_minutes per site, briefly
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
