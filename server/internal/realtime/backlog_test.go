@@ -42,23 +42,29 @@ func newBacklog(t *testing.T, s *testserver.Server) *backlog {
 	return &backlog{t: t, st: st}
 }
 
-// append commits n events made by mk in one transaction.
+// append commits n events made by mk, backlogChunk to a transaction: one
+// transaction of thousands of padded events can outlast the store's
+// transaction bound (15 s) on a loaded CI machine under -race.
 func (b *backlog) append(n int, mk func(i int, at time.Time) (e model.Event, data, public any)) {
 	b.t.Helper()
 	ctx := context.Background()
-	err := b.st.InTx(ctx, func(tx *store.Store) error {
-		for i := 0; i < n; i++ {
-			e, data, public := mk(i, time.Now().UTC())
-			if err := tx.AppendEvent(ctx, &e, data, public); err != nil {
-				return fmt.Errorf("event %d: %w", i, err)
+	for from := 0; from < n; from += backlogChunk {
+		err := b.st.InTx(ctx, func(tx *store.Store) error {
+			for i := from; i < min(from+backlogChunk, n); i++ {
+				e, data, public := mk(i, time.Now().UTC())
+				if err := tx.AppendEvent(ctx, &e, data, public); err != nil {
+					return fmt.Errorf("event %d: %w", i, err)
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			b.t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		b.t.Fatal(err)
 	}
 }
+
+const backlogChunk = 250
 
 // padding makes each frame a few kilobytes, as long messages are: the
 // backlog must be far larger than what the kernel buffers of a loopback
