@@ -651,6 +651,7 @@ export function mount(ctx) {
       ok || reply.focus();
     }
     refresh();
+    renderThread(1);
   };
 
   // Live updates, resumed with ?cursor=.

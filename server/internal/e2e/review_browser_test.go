@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
+	"holler/server/internal/browsertest"
 	"holler/server/internal/storetest"
 )
 
@@ -56,6 +57,8 @@ func (e *wEnv) rInvitation(urls []string) {
 			e.t.Fatalf("review link %d: %v, want %s labelled %q as a button opening a new tab with rel=noopener", i, l, want.href, want.text)
 		}
 	}
+	// Scrolled into view: the customer sees the invitation without looking for it.
+	e.wWait("the review links are in view", `[...__w.qa('a.rv')].every(a => { const r = a.getBoundingClientRect(), v = __w.q('.chat .scroll').getBoundingClientRect(); return r.top >= v.top && r.bottom <= v.bottom; })`)
 	if !wEval[bool](e, `__w.q('.rate').innerText.includes('Would you review us publicly?')`) {
 		e.t.Fatalf("no invitation text: %s", e.wState())
 	}
@@ -107,6 +110,9 @@ func TestWidgetReviewInvitation(t *testing.T) {
 
 			e.rRate("2")
 			e.wWait("the widget says sorry and asks what is still wrong", `__w.vis('.so') && __w.q('.so').textContent === 'Sorry! What is still wrong?'`)
+			if dialect == storetest.Dialects[0] {
+				browsertest.Screenshot(t, e.ctx, "widget-review-sorry")
+			}
 			e.wWait("the reply box is ready", `__w.active() === __w.q('#holler-reply') && !__w.vis('section.rate') && __w.q('.status').dataset.status !== 'resolved'`)
 			if wEval[bool](e, `__w.vis('a.rv') || __w.vis('.rated')`) {
 				t.Fatal("a low rating shows thanks or review links")
@@ -129,6 +135,9 @@ func TestWidgetReviewInvitation(t *testing.T) {
 			e.wSetStatus(c.ID, "resolved")
 			e.rRate("5")
 			e.rInvitation(urls)
+			if dialect == storetest.Dialects[0] {
+				browsertest.Screenshot(t, e.ctx, "widget-review-invitation")
+			}
 			if got, _ := e.wThread(c.ID); got.Status != "resolved" || got.RatingScore == nil || *got.RatingScore != 5 {
 				t.Fatalf("staff see %+v, want resolved and rated 5", got)
 			}
