@@ -4,10 +4,9 @@
 // is asked what is still wrong and the conversation is reopened. The
 // figures come from GET /api/v1/reports/ratings.
 
-import { h, byId, replace, toast } from './dom.js';
-import { get, patch, qs, describeError } from './api.js';
-import { state, emit } from './state.js';
-import { field, showErrors, clearErrors } from './forms.js';
+import { h, replace } from './dom.js';
+import { get, qs, describeError } from './api.js';
+import { field, savesSite } from './forms.js';
 
 /** @typedef {import('./api.js').Site & {review_urls?: string[]}} Site */
 /** @typedef {{ratings: number, invited: number, thanked: number, reopened: number, turned_around: number}} Counts */
@@ -43,28 +42,8 @@ export function reviewsCard(site) {
     h('h3', { class: 'review-figures-title' }, 'Last ' + DAYS + ' days'),
     figures);
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearErrors(form);
-    const btn = /** @type {HTMLButtonElement} */ (byId('reviews-save'));
-    const status = byId('reviews-save-status');
-    btn.disabled = true;
-    status.textContent = 'Saving…';
-    try {
-      const urls = inUrls.value.split(/\s+/).filter(Boolean);
-      const res = await patch('/api/v1/sites/' + encodeURIComponent(site.id), { review_urls: urls });
-      state.sites.set(res.site.id, res.site);
-      inUrls.value = (res.site.review_urls || []).join('\n');
-      status.textContent = 'Saved.';
-      toast('Review links saved.');
-      emit('sites');
-    } catch (err) {
-      status.textContent = '';
-      showErrors(form, err);
-    } finally {
-      btn.disabled = false;
-    }
-  });
+  savesSite(form, site.id, () => ({ review_urls: inUrls.value.split(/\s+/).filter(Boolean) }), 'Review links saved.',
+    (saved) => { inUrls.value = (saved.review_urls || []).join('\n'); });
   loadFigures(site.id, figures);
   return form;
 }
