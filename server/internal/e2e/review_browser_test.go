@@ -20,33 +20,33 @@ import (
 )
 
 const (
-	rComplaint = "The desk lamp I ordered flickers."
-	rStill     = "The new bulb flickers too."
-	rTrust     = "https://www.trustpilot.com/review/shop.example"
+	rvComplaint = "The desk lamp I ordered flickers."
+	rvStill     = "The new bulb flickers too."
+	rvTrust     = "https://www.trustpilot.com/review/shop.example"
 )
 
-// rReviewURLs sets the Demo site's review links: one on the test server
+// rvReviewURLs sets the Demo site's review links: one on the test server
 // itself (so following it can be watched) and Trustpilot's.
-func (e *wEnv) rReviewURLs() []string {
+func (e *wEnv) rvReviewURLs() []string {
 	e.t.Helper()
-	urls := []string{e.s.URL + "/healthz?review", rTrust}
+	urls := []string{e.s.URL + "/healthz?review", rvTrust}
 	if r := e.s.Do(e.t, "PATCH", "/api/v1/sites/"+e.s.DemoSite, e.admin, map[string]any{"review_urls": urls}); r.Status != http.StatusOK {
 		e.t.Fatalf("set review_urls: %d %s", r.Status, r.Body)
 	}
 	return urls
 }
 
-// rRate clicks n stars and sends the rating.
-func (e *wEnv) rRate(n string) {
+// rvRate clicks n stars and sends the rating.
+func (e *wEnv) rvRate(n string) {
 	e.t.Helper()
 	e.wWait("the rating appears", `__w.q('.status').dataset.status === 'resolved' && __w.vis('section.rate') && __w.vis('.star[data-score="`+n+`"]')`)
 	e.wClick("click "+n+" stars", wJS(`.star[data-score="`+n+`"]`))
 	e.wClick("send the rating", wJS(".rate-send"))
 }
 
-// rInvitation waits for the thanks and the invitation with one button per
+// rvInvitation waits for the thanks and the invitation with one button per
 // review link, each opening it in a new tab without access to the page.
-func (e *wEnv) rInvitation(urls []string) {
+func (e *wEnv) rvInvitation(urls []string) {
 	e.t.Helper()
 	e.wWait("the widget thanks and invites", `__w.vis('.rated') && __w.qa('a.rv').length === 2 && __w.qa('a.rv').every(a => __w.visEl(a))`)
 	links := wEval[[]map[string]string](e, `__w.qa('a.rv').map(a => ({href: a.getAttribute('href'), target: a.target, rel: a.rel, text: a.textContent, display: getComputedStyle(a).display}))`)
@@ -64,9 +64,9 @@ func (e *wEnv) rInvitation(urls []string) {
 	}
 }
 
-// rFollow clicks the first review link and waits for the new tab on it: the
+// rvFollow clicks the first review link and waits for the new tab on it: the
 // page stays where it is, and the tab cannot reach back into it.
-func (e *wEnv) rFollow(url string) {
+func (e *wEnv) rvFollow(url string) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(e.ctx, wWaitBound)
 	defer cancel()
@@ -102,13 +102,13 @@ func TestWidgetReviewInvitation(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			e := wStart(t, dialect, false, 90*time.Second)
-			urls := e.rReviewURLs()
-			c := e.wFileOnDesktop(rComplaint)
+			urls := e.rvReviewURLs()
+			c := e.wFileOnDesktop(rvComplaint)
 			wEval[chromedp.Void](e, `window.__wNoReload = 1`)
 			e.wStaffReply(c.ID, wAnswer)
 			e.wSetStatus(c.ID, "resolved")
 
-			e.rRate("2")
+			e.rvRate("2")
 			e.wWait("the widget says sorry and asks what is still wrong", `__w.vis('.so') && __w.q('.so').textContent === 'Sorry! What is still wrong?'`)
 			if dialect == storetest.Dialects[0] {
 				browsertest.Screenshot(t, e.ctx, "widget-review-sorry")
@@ -120,10 +120,10 @@ func TestWidgetReviewInvitation(t *testing.T) {
 			if got, _ := e.wThread(c.ID); got.Status != "open" || got.RatingScore == nil || *got.RatingScore != 2 {
 				t.Fatalf("staff see %+v, want open and rated 2", got)
 			}
-			e.wType("#holler-reply", rStill)
+			e.wType("#holler-reply", rvStill)
 			e.wDo("send with Enter", wEnter())
 			e.wEventually("staff get what is still wrong in the same conversation", wWaitBound, func() (bool, string) {
-				n := e.wCount(c.ID, rStill)
+				n := e.wCount(c.ID, rvStill)
 				return n == 1, strings.Repeat("message ", n)
 			})
 			e.wWait("the question goes once the customer answered it", `!__w.vis('.so')`)
@@ -133,15 +133,15 @@ func TestWidgetReviewInvitation(t *testing.T) {
 
 			e.wStaffReply(c.ID, "A new lamp is on its way.")
 			e.wSetStatus(c.ID, "resolved")
-			e.rRate("5")
-			e.rInvitation(urls)
+			e.rvRate("5")
+			e.rvInvitation(urls)
 			if dialect == storetest.Dialects[0] {
 				browsertest.Screenshot(t, e.ctx, "widget-review-invitation")
 			}
 			if got, _ := e.wThread(c.ID); got.Status != "resolved" || got.RatingScore == nil || *got.RatingScore != 5 {
 				t.Fatalf("staff see %+v, want resolved and rated 5", got)
 			}
-			e.rFollow(urls[0])
+			e.rvFollow(urls[0])
 
 			var rep struct {
 				Report struct {
@@ -166,13 +166,13 @@ func TestCustomerPageReviewInvitation(t *testing.T) {
 			e := wStart(t, dialect, false, 90*time.Second)
 			e.wDo("desktop viewport", chromedp.EmulateViewport(1280, 900))
 			c, link := e.pLink()
-			urls := e.rReviewURLs()
+			urls := e.rvReviewURLs()
 			e.pOpen(c, link)
 			wEval[chromedp.Void](e, `window.__wNoReload = 1`)
 			e.wSetStatus(c.ID, "resolved")
-			e.rRate("5")
-			e.rInvitation(urls)
-			e.rFollow(urls[0])
+			e.rvRate("5")
+			e.rvInvitation(urls)
+			e.rvFollow(urls[0])
 			e.wClean()
 		})
 	}

@@ -21,8 +21,8 @@ type reviewSite struct {
 	} `json:"site"`
 }
 
-// ratingAnswer is the body of a rating.
-type ratingAnswer struct {
+// reviewRating is the body of a rating.
+type reviewRating struct {
 	Conversation struct {
 		ID          string `json:"id"`
 		Status      string `json:"status"`
@@ -33,8 +33,8 @@ type ratingAnswer struct {
 	} `json:"review_invite"`
 }
 
-// ratingsReport is the body of GET /api/v1/reports/ratings.
-type ratingsReport struct {
+// reviewReport is the body of GET /api/v1/reports/ratings.
+type reviewReport struct {
 	Report struct {
 		SiteID       *string `json:"site_id"`
 		Ratings      int     `json:"ratings"`
@@ -45,9 +45,9 @@ type ratingsReport struct {
 	} `json:"report"`
 }
 
-// resolvedConversation is a customer's conversation on the site with key,
+// reviewResolved is a customer's conversation on the site with key,
 // answered and resolved by staff, ready to be rated.
-func resolvedConversation(t *testing.T, s *testserver.Server, admin, key, text string) created {
+func reviewResolved(t *testing.T, s *testserver.Server, admin, key, text string) created {
 	t.Helper()
 	var c created
 	r := s.Do(t, "POST", createPath(key), "", map[string]string{"kind": "complaint", "message": text})
@@ -55,11 +55,11 @@ func resolvedConversation(t *testing.T, s *testserver.Server, admin, key, text s
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	r.JSON(t, &c)
-	resolve(t, s, admin, c.Conversation.ID)
+	reviewResolve(t, s, admin, c.Conversation.ID)
 	return c
 }
 
-func resolve(t *testing.T, s *testserver.Server, admin, id string) {
+func reviewResolve(t *testing.T, s *testserver.Server, admin, id string) {
 	t.Helper()
 	if r := s.Do(t, "PATCH", "/api/v1/conversations/"+id, admin, map[string]any{"status": "resolved"}); r.Status != http.StatusOK {
 		t.Fatalf("resolve: %d %s", r.Status, r.Body)
@@ -67,7 +67,7 @@ func resolve(t *testing.T, s *testserver.Server, admin, id string) {
 }
 
 // rate sends a visitor's rating and expects it accepted.
-func rate(t *testing.T, s *testserver.Server, key string, c created, score int, comment string) (ratingAnswer, string) {
+func reviewRate(t *testing.T, s *testserver.Server, key string, c created, score int, comment string) (reviewRating, string) {
 	t.Helper()
 	body := map[string]any{"score": score}
 	if comment != "" {
@@ -77,12 +77,12 @@ func rate(t *testing.T, s *testserver.Server, key string, c created, score int, 
 	if r.Status != http.StatusOK {
 		t.Fatalf("rating %d: %d %s", score, r.Status, r.Body)
 	}
-	var out ratingAnswer
+	var out reviewRating
 	r.JSON(t, &out)
 	return out, string(r.Body)
 }
 
-func newSite(t *testing.T, s *testserver.Server, admin string, body map[string]any) reviewSite {
+func reviewNewSite(t *testing.T, s *testserver.Server, admin string, body map[string]any) reviewSite {
 	t.Helper()
 	r := s.Do(t, "POST", "/api/v1/sites", admin, body)
 	if r.Status != http.StatusCreated {
@@ -163,7 +163,7 @@ func TestReviewURLsField(t *testing.T) {
 			t.Fatalf("clear: %d %s", r.Status, r.Body)
 		}
 		// A new site takes them at creation.
-		shop := newSite(t, s, admin, map[string]any{"name": "Shop", "review_urls": []string{google}})
+		shop := reviewNewSite(t, s, admin, map[string]any{"name": "Shop", "review_urls": []string{google}})
 		if strings.Join(shop.Site.ReviewURLs, " ") != google {
 			t.Fatalf("created with %q", shop.Site.ReviewURLs)
 		}
@@ -188,8 +188,8 @@ func TestRatingReviewInvite(t *testing.T) {
 			t.Fatalf("patch: %d %s", r.Status, r.Body)
 		}
 
-		c := resolvedConversation(t, s, admin, s.DemoKey, "The parcel was late")
-		out, raw := rate(t, s, s.DemoKey, c, 5, "Sorted in minutes")
+		c := reviewResolved(t, s, admin, s.DemoKey, "The parcel was late")
+		out, raw := reviewRate(t, s, s.DemoKey, c, 5, "Sorted in minutes")
 		if out.ReviewInvite == nil || strings.Join(out.ReviewInvite.URLs, " ") != strings.Join(urls, " ") {
 			t.Fatalf("rating 5: no invitation to %v: %s", urls, raw)
 		}
@@ -197,20 +197,20 @@ func TestRatingReviewInvite(t *testing.T) {
 			t.Fatalf("rating 5: %s", raw)
 		}
 		// Changing one's mind to a 4 still invites.
-		if out, raw := rate(t, s, s.DemoKey, c, 4, ""); out.ReviewInvite == nil || len(out.ReviewInvite.URLs) != 2 {
+		if out, raw := reviewRate(t, s, s.DemoKey, c, 4, ""); out.ReviewInvite == nil || len(out.ReviewInvite.URLs) != 2 {
 			t.Fatalf("rating 4: %s", raw)
 		}
 		// Another visitor cannot rate it.
-		other := resolvedConversation(t, s, admin, s.DemoKey, "Wrong size")
+		other := reviewResolved(t, s, admin, s.DemoKey, "Wrong size")
 		wantError(t, s.Do(t, "POST", createPath(s.DemoKey)+"/"+c.Conversation.ID+"/rating", other.VisitorToken, map[string]any{"score": 5}), http.StatusNotFound, "not_found")
 		// A 3 invites nobody.
-		if _, raw := rate(t, s, s.DemoKey, other, 3, ""); strings.Contains(raw, "review_invite") {
+		if _, raw := reviewRate(t, s, s.DemoKey, other, 3, ""); strings.Contains(raw, "review_invite") {
 			t.Fatalf("rating 3 invited: %s", raw)
 		}
 
-		plain := newSite(t, s, admin, map[string]any{"name": "No reviews yet"})
-		p := resolvedConversation(t, s, admin, plain.Site.Key, "Where is my order?")
-		if out, raw := rate(t, s, plain.Site.Key, p, 5, ""); strings.Contains(raw, "review_invite") || out.Conversation.Status != "resolved" {
+		plain := reviewNewSite(t, s, admin, map[string]any{"name": "No reviews yet"})
+		p := reviewResolved(t, s, admin, plain.Site.Key, "Where is my order?")
+		if out, raw := reviewRate(t, s, plain.Site.Key, p, 5, ""); strings.Contains(raw, "review_invite") || out.Conversation.Status != "resolved" {
 			t.Fatalf("rating 5 without review_urls: %s", raw)
 		}
 		// The visitor of one site cannot rate through another site's key.
@@ -226,7 +226,7 @@ func TestLowRatingReopens(t *testing.T) {
 		s := testserver.Start(t, testserver.Options{Dialect: d, Configure: noLimits})
 		admin := s.AdminToken(t)
 		s.Do(t, "PATCH", "/api/v1/sites/"+s.DemoSite, admin, map[string]any{"review_urls": []string{"https://g.page/r/demo-shop/review"}})
-		c := resolvedConversation(t, s, admin, s.DemoKey, "The lamp arrived broken")
+		c := reviewResolved(t, s, admin, s.DemoKey, "The lamp arrived broken")
 
 		var page struct {
 			EventsCursor string `json:"events_cursor"`
@@ -238,7 +238,7 @@ func TestLowRatingReopens(t *testing.T) {
 		}
 		defer staff.Close()
 
-		out, raw := rate(t, s, s.DemoKey, c, 2, "The replacement is broken too")
+		out, raw := reviewRate(t, s, s.DemoKey, c, 2, "The replacement is broken too")
 		if out.Conversation.Status != "open" || out.ReviewInvite != nil {
 			t.Fatalf("rating 2: %s", raw)
 		}
@@ -288,30 +288,30 @@ func TestRatingsReport(t *testing.T) {
 		s := testserver.Start(t, testserver.Options{Dialect: d, Configure: noLimits})
 		admin := s.AdminToken(t)
 		s.Do(t, "PATCH", "/api/v1/sites/"+s.DemoSite, admin, map[string]any{"review_urls": []string{"https://g.page/r/demo-shop/review"}})
-		plain := newSite(t, s, admin, map[string]any{"name": "Plain"})
+		plain := reviewNewSite(t, s, admin, map[string]any{"name": "Plain"})
 
 		// Demo: turned around (2, then 5, then a change to 4), invited, reopened.
-		a := resolvedConversation(t, s, admin, s.DemoKey, "late")
-		rate(t, s, s.DemoKey, a, 2, "still late")
-		resolve(t, s, admin, a.Conversation.ID)
-		rate(t, s, s.DemoKey, a, 5, "")
-		rate(t, s, s.DemoKey, a, 4, "")
-		b := resolvedConversation(t, s, admin, s.DemoKey, "question")
-		rate(t, s, s.DemoKey, b, 5, "")
-		c := resolvedConversation(t, s, admin, s.DemoKey, "broken")
-		rate(t, s, s.DemoKey, c, 1, "")
+		a := reviewResolved(t, s, admin, s.DemoKey, "late")
+		reviewRate(t, s, s.DemoKey, a, 2, "still late")
+		reviewResolve(t, s, admin, a.Conversation.ID)
+		reviewRate(t, s, s.DemoKey, a, 5, "")
+		reviewRate(t, s, s.DemoKey, a, 4, "")
+		b := reviewResolved(t, s, admin, s.DemoKey, "question")
+		reviewRate(t, s, s.DemoKey, b, 5, "")
+		c := reviewResolved(t, s, admin, s.DemoKey, "broken")
+		reviewRate(t, s, s.DemoKey, c, 1, "")
 		// Plain: a happy customer, nowhere to invite them.
-		p := resolvedConversation(t, s, admin, plain.Site.Key, "hello")
-		rate(t, s, plain.Site.Key, p, 5, "")
+		p := reviewResolved(t, s, admin, plain.Site.Key, "hello")
+		reviewRate(t, s, plain.Site.Key, p, 5, "")
 
 		tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
-		report := func(token, query string) ratingsReport {
+		report := func(token, query string) reviewReport {
 			t.Helper()
 			r := s.Do(t, "GET", "/api/v1/reports/ratings?"+query, token, nil)
 			if r.Status != http.StatusOK {
 				t.Fatalf("report %s: %d %s", query, r.Status, r.Body)
 			}
-			var out ratingsReport
+			var out reviewReport
 			r.JSON(t, &out)
 			return out
 		}
