@@ -1,7 +1,8 @@
 // Form building blocks shared by the settings and team pages.
 
-import { h } from './dom.js';
-import { ApiError, describeError } from './api.js';
+import { h, toast } from './dom.js';
+import { ApiError, describeError, patch } from './api.js';
+import { state, emit } from './state.js';
 
 /**
  * A labelled field with a slot for its error.
@@ -101,4 +102,39 @@ export function fieldError(form, name, msg) {
 /** @param {string} s */
 function cap(s) {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Makes a card of a site's settings save on submit: PATCH /api/v1/sites/{id}
+ * with change(), the card's button disabled and its status line saying how
+ * it went, a refusal's errors beside their fields; the saved site replaces
+ * the one in state, and after(site) shows what the server made of the values.
+ * @param {HTMLElement} form  with a submit button and a [role=status] line in its .form-foot
+ * @param {string} siteId
+ * @param {() => Record<string, any>} change
+ * @param {string} done  the toast once saved
+ * @param {(site: any) => void} after
+ */
+export function savesSite(form, siteId, change, done, after) {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const btn = /** @type {HTMLButtonElement} */ (form.querySelector('.form-foot button[type=submit]'));
+    const status = /** @type {HTMLElement} */ (form.querySelector('.form-foot [role=status]'));
+    btn.disabled = true;
+    status.textContent = 'Saving…';
+    try {
+      const res = await patch('/api/v1/sites/' + encodeURIComponent(siteId), change());
+      state.sites.set(res.site.id, res.site);
+      after(res.site);
+      status.textContent = 'Saved.';
+      toast(done);
+      emit('sites');
+    } catch (err) {
+      status.textContent = '';
+      showErrors(form, err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
 }

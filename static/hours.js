@@ -4,10 +4,9 @@
 // (POST /api/v1/sites/{id}/availability/preview) and worded by the widget's
 // own avLine, so it is exactly what a visitor reads.
 
-import { h, byId, replace, toast, debounce } from './dom.js';
-import { post, patch } from './api.js';
-import { state, emit } from './state.js';
-import { field, showErrors, clearErrors } from './forms.js';
+import { h, replace, debounce } from './dom.js';
+import { post } from './api.js';
+import { field, showErrors, clearErrors, savesSite } from './forms.js';
 
 /** @typedef {import('./api.js').Site} Site */
 /** @typedef {{day: string, open: string, close: string}} Range */
@@ -99,27 +98,7 @@ export function availabilityCard(site) {
   };
   const changed = debounce(refresh, 250);
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearErrors(form);
-    const btn = /** @type {HTMLButtonElement} */ (byId('hours-save'));
-    const status = byId('hours-save-status');
-    btn.disabled = true;
-    status.textContent = 'Saving…';
-    try {
-      const res = await patch('/api/v1/sites/' + encodeURIComponent(site.id), values());
-      state.sites.set(res.site.id, res.site);
-      inHolidays.value = (res.site.holidays || []).join('\n');
-      status.textContent = 'Saved.';
-      toast('Opening hours saved.');
-      emit('sites');
-    } catch (err) {
-      status.textContent = '';
-      showErrors(form, err);
-    } finally {
-      btn.disabled = false;
-    }
-  });
+  savesSite(form, site.id, values, 'Opening hours saved.', (saved) => { inHolidays.value = (saved.holidays || []).join('\n'); });
   refresh();
   return form;
 }

@@ -10,10 +10,15 @@ import (
 // Budgets for what a visitor downloads, gzip-compressed: the loader is on
 // every page of every customer site, the rest loads on demand (after a click
 // on the button). The total went from 15 to 16 KiB for availability and
-// email replies (issue 11): the loader's budget did not move.
+// email replies (issue 11): the loader's budget did not move. It went to
+// 17 KiB for the review invitation (issue 12): its sentences in four
+// languages (the invitation, the review button, "what is still wrong?") and
+// the code that shows them add about 0.55 KiB gzip, far more than the 90
+// bytes that were left; they load only after a click, and the loader's
+// budget did not move.
 const (
 	loaderBudget = 3 * 1024
-	totalBudget  = 16 * 1024
+	totalBudget  = 17 * 1024
 )
 
 func gzipSize(t *testing.T, data []byte) int {

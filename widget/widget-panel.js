@@ -39,6 +39,9 @@ export const strings = {
     rc: 'Anything to add? (optional)',
     rs: 'Send rating',
     rated: 'Thanks for your rating!',
+    iv: 'Glad we could help! Would you review us publicly?',
+    rv: 'Review on {h}',
+    so: 'Sorry! What is still wrong?',
     yours: 'Your conversations',
     unread: 'New replies: {n}',
   },
@@ -79,6 +82,9 @@ export const strings = {
     rc: 'Noch etwas? (optional)',
     rs: 'Bewertung senden',
     rated: 'Danke für Ihre Bewertung!',
+    iv: 'Schön, dass wir helfen konnten! Bewerten Sie uns öffentlich?',
+    rv: 'Bewerten auf {h}',
+    so: 'Das tut uns leid. Was ist noch falsch?',
     yours: 'Ihre Anfragen',
     unread: 'Neue Antworten: {n}',
   },
@@ -119,6 +125,9 @@ export const strings = {
     rc: 'Autre chose ? (facultatif)',
     rs: 'Envoyer la note',
     rated: 'Merci pour votre note !',
+    iv: 'Ravis d’avoir aidé ! Un avis public de votre part ?',
+    rv: 'Donner un avis sur {h}',
+    so: 'Désolés ! Qu’est-ce qui ne va pas encore ?',
     yours: 'Vos conversations',
     unread: 'Nouvelles réponses : {n}',
   },
@@ -159,6 +168,9 @@ export const strings = {
     rc: '¿Algo más? (opcional)',
     rs: 'Enviar valoración',
     rated: '¡Gracias por tu valoración!',
+    iv: '¡Nos alegra haber ayudado! ¿Nos dejas una reseña pública?',
+    rv: 'Opinar en {h}',
+    so: '¡Lo sentimos! ¿Qué sigue fallando?',
     yours: 'Tus conversaciones',
     unread: 'Respuestas nuevas: {n}',
   },
@@ -208,7 +220,7 @@ export function mount(ctx) {
   const uuid = () => crypto.randomUUID ? crypto.randomUUID() : now() + Math.random().toString(36);
   const touch = matchMedia('(pointer:coarse)').matches;
 
-  let token = ctx.token || ls('token'), isOpen = false, opened = false, cur = '', inflight = '', formJob = '', score = 0, typingAt = 0, pumping = false, tries = 0, fails = 0;
+  let token = ctx.token || ls('token'), isOpen = false, opened = false, cur = '', inflight = '', formJob = '', score = 0, typingAt = 0, pumping = false, tries = 0, fails = 0, invited, asked;
   /** @type {any} */
   let ws, typingTimer, pumpTimer;
   /** @type {Map<string,Conv>} */
@@ -273,9 +285,11 @@ export function mount(ctx) {
   const paint = () => stars.forEach((b, i) => { b.classList.toggle('on', i < score); b.setAttribute('aria-pressed', i + 1 == score); });
   const rText = h('textarea', { id: 'holler-rc', class: 'rate-comment', rows: 2, maxlength: 2000 });
   const rDone = h('p', { class: 'rated', hidden: true }, t('rated'));
+  // 4-5: review links
+  const inv = h('div');
   const rate = h('section', { class: 'rate', hidden: true },
     h('h3', { id: 'holler-rq' }, t('rq')), h('div', { class: 'stars', role: 'group', 'aria-labelledby': 'holler-rq' }, stars),
-    h('label', { for: 'holler-rc' }, t('rc')), rText, bt('rate-send', null, () => rateIt(), t('rs')), rDone);
+    h('label', { for: 'holler-rc' }, t('rc')), rText, bt('rate-send', null, () => rateIt(), t('rs')), rDone, inv);
   const reply = h('textarea', {
     id: 'holler-reply', class: 'reply-input', rows: 1, maxlength: 1e4, placeholder: t('reply'), 'aria-label': t('reply'),
     oninput: () => {
@@ -291,8 +305,10 @@ export function mount(ctx) {
     },
   });
   const cErr = h('p', { class: 'ferr', role: 'alert', hidden: true });
+  // 1-3: reopened
+  const sorry = h('p', { class: 'so' }, t('so'));
   const composer = h('form', { class: 'foot reply', onsubmit: e => { e.preventDefault(); sendReply(); } },
-    cErr, h('div', { class: 'rrow' }, reply, h('button', { class: 'reply-send', 'aria-label': t('send') }, icon('M22 2 11 13M22 2l-7 20-4-9-9-4z'))));
+    cErr, sorry, h('div', { class: 'rrow' }, reply, h('button', { class: 'reply-send', 'aria-label': t('send') }, icon('M22 2 11 13M22 2l-7 20-4-9-9-4z'))));
   const scroller = h('div', { class: 'scroll' }, refBox, status, thread, typing, rate);
   const chat = h('div', { class: 'view chat' }, scroller, composer);
 
@@ -521,7 +537,9 @@ export function mount(ctx) {
     status.textContent = t(st);
     composer.hidden = c.local;
     rate.hidden = st != 'resolved';
-    rDone.hidden = !c.rating_score;
+    rDone.hidden = !(c.rating_score > 3);
+    inv.hidden = invited != cur;
+    sorry.hidden = asked != cur || st == 'resolved';
     renderThread();
   };
   const renderList = () => {
@@ -612,7 +630,7 @@ export function mount(ctx) {
     note(cErr);
     if (!b.trim() || !convs.has(cur)) return;
     if ([...b].length > 1e4) return note(cErr, t('long'));
-    reply.value = '';
+    reply.value = asked = '';
     sv('draft:' + cur);
     enqueue('m', { body: b }, cur);
     renderThread(true);
@@ -624,10 +642,16 @@ export function mount(ctx) {
     const r = await req('/conversations/' + enc(id) + '/rating', body, uuid());
     note(cErr, r.ok ? '' : errText(r));
     if (r.ok) {
+      const u = (r.d.review_invite || {}).urls || [], ok = body.score > 3;
       putConv(r.d.conversation);
-      say(t('rated'));
+      invited = u.length && id;
+      asked = !ok && id;
+      inv.replaceChildren(h('p', {}, t('iv')), ...u.map(x => h('a', { class: 'send rv', href: x, target: '_blank', rel: 'noopener' }, t('rv', { h: new URL(x).host.replace(/^www\./, '') }))));
+      say(t(ok ? 'rated' : 'so'));
+      ok || reply.focus();
     }
     refresh();
+    renderThread(1);
   };
 
   // Live updates, resumed with ?cursor=.

@@ -79,6 +79,9 @@ func (a *API) routes(e *echo.Echo) {
 	api.POST("/conversations/:id/messages", a.staffReply, staff...)
 	api.GET("/mail/status", a.mailStatus, staff...)
 
+	// Review invitations (issue 12): what ratings led to.
+	api.GET("/reports/ratings", a.ratingsReport, staff...)
+
 	// Customers' email replies from a mail provider's inbound-parse webhook.
 	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }

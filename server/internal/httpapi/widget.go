@@ -192,9 +192,9 @@ func (a *API) rate(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	conv, err := a.Service.Rate(c.Request().Context(), visitorOf(c), c.Param("id"), in)
+	res, err := a.Service.Rate(c.Request().Context(), site(c), visitorOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"conversation": conv})
+	return c.JSON(http.StatusOK, res)
 }

@@ -69,6 +69,10 @@ type Site struct {
 	// ReplyEmailDelaySeconds is how long a staff reply may wait unseen by
 	// the customer's widget before it is mailed to them (0: at once).
 	ReplyEmailDelaySeconds int `json:"reply_email_delay_seconds"`
+
+	// Review invitations (issue 12): where the site's public reviews live;
+	// a customer who rates the help 4 or 5 is invited there.
+	ReviewURLs []string `json:"review_urls" gorm:"serializer:json"`
 }
 
 // HoursRange is one opening range of a weekday: Open and Close are "HH:MM"

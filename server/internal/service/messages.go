@@ -149,58 +149,6 @@ func (s *Service) StaffReply(ctx context.Context, actor *model.User, convID stri
 	return m, err
 }
 
-// RatingInput is the visitor's verdict on the help they got.
-type RatingInput struct {
-	Score   int    `json:"score"`
-	Comment string `json:"comment"`
-}
-
-// errNotResolved refuses a rating of a conversation that is still open.
-var errNotResolved = &model.ConflictError{Code: "not_resolved",
-	Message: "Only a resolved conversation can be rated."}
-
-// Rate stores (or replaces) the visitor's rating of a conversation.
-func (s *Service) Rate(ctx context.Context, v *model.Visitor, convID string, in RatingInput) (*model.Conversation, error) {
-	var val model.Validator
-	if in.Score < 1 || in.Score > 5 {
-		val.Add("score", "must be between 1 and 5")
-	}
-	in.Comment = checkText(&val, "comment", in.Comment, 2000, false, multiLine)
-	if err := val.Err(); err != nil {
-		return nil, err
-	}
-	if !validID(convID) {
-		return nil, model.ErrNotFound
-	}
-	var c *model.Conversation
-	var ev model.Event
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		var err error
-		if c, err = tx.LockConversation(ctx, convID); err != nil {
-			return err
-		}
-		if c.SiteID != v.SiteID || c.VisitorID != v.ID {
-			return model.ErrNotFound
-		}
-		// A rating judges help that ended; the widget offers it only then.
-		if c.Status != model.StatusResolved {
-			return errNotResolved
-		}
-		c.RatingScore, c.RatingComment, c.UpdatedAt = &in.Score, in.Comment, s.now()
-		if err := tx.SaveConversation(ctx, c); err != nil {
-			return err
-		}
-		ev, err = s.conversationUpdated(ctx, tx, c, false)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.publish(ctx, []model.Event{ev})
-	out := c.ForVisitor()
-	return &out, nil
-}
-
 // ConversationPatch changes a conversation; absent fields stay.
 type ConversationPatch struct {
 	Status     *string         `json:"status"`

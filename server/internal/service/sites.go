@@ -32,6 +32,9 @@ type SiteInput struct {
 	TimeZone *string             `json:"time_zone"`
 	Hours    *[]model.HoursRange `json:"hours"`
 	Holidays *[]string           `json:"holidays"`
+
+	// Review invitations (issue 12): where the site's public reviews live.
+	ReviewURLs *[]string `json:"review_urls"`
 }
 
 func (in SiteInput) apply(site *model.Site) error {
@@ -104,6 +107,7 @@ func (in SiteInput) apply(site *model.Site) error {
 		site.ReplyEmailDelaySeconds = *in.ReplyEmailDelaySeconds
 	}
 	in.applySchedule(&v, site)
+	in.applyReviewURLs(&v, site)
 	return v.Err()
 }
 

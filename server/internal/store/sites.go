@@ -30,6 +30,9 @@ func (s *Store) CreateSite(ctx context.Context, site *model.Site) error {
 	if site.Holidays == nil {
 		site.Holidays = []string{}
 	}
+	if site.ReviewURLs == nil {
+		site.ReviewURLs = []string{}
+	}
 	if err := s.q(ctx).Create(site).Error; err != nil {
 		return fmt.Errorf("create site: %w", translate(err))
 	}
@@ -40,7 +43,8 @@ func (s *Store) CreateSite(ctx context.Context, site *model.Site) error {
 func (s *Store) SaveSite(ctx context.Context, site *model.Site) error {
 	err := s.q(ctx).Model(site).Select("name", "allowed_origins", "color", "position", "greeting",
 		"button_label", "kinds", "locale", "reply_email_delay_seconds",
-		"time_zone", "hours", "holidays", "updated_at").Updates(site).Error
+		"time_zone", "hours", "holidays", "updated_at",
+		"review_urls").Updates(site).Error
 	if err != nil {
 		return fmt.Errorf("save site: %w", translate(err))
 	}
