@@ -153,6 +153,8 @@ export function routingCard(site) {
 
   /** @param {Rule} r */
   const addRule = (r) => list.appendChild(ruleItem(r, list));
+  /** The rules as last loaded or saved, to tell another admin's change from our own. */
+  let shown = '';
   add.addEventListener('click', () => {
     if (!teams.size) {
       toast('Create a team first (Team page).', 'error');
@@ -162,13 +164,14 @@ export function routingCard(site) {
     renumber(list);
     /** @type {HTMLElement | null} */ (list.lastElementChild?.querySelector('select'))?.focus();
   });
-  const load = async () => {
+  const load = async (/** @type {boolean} */ initial) => {
     try {
       const res = await get('/api/v1/sites/' + encodeURIComponent(site.id) + '/routing');
+      shown = JSON.stringify(res.rules || []);
       list.replaceChildren();
       for (const r of res.rules || []) addRule(r);
       renumber(list);
-      status.textContent = list.children.length ? '' : 'No rules: conversations go to no team.';
+      status.textContent = !list.children.length ? 'No rules: conversations go to no team.' : initial ? '' : 'Changed by someone else: these are the saved rules.';
     } catch (err) {
       status.textContent = 'Could not load the rules: ' + describeError(err);
     }
@@ -178,8 +181,11 @@ export function routingCard(site) {
     clearErrors(form);
     const rules = [...list.children].map((li) => readRule(/** @type {HTMLElement} */ (li)));
     save.disabled = true;
+    // Our own change comes back as an event too, maybe before the answer.
+    shown = JSON.stringify(rules);
     try {
-      await request('PUT', '/api/v1/sites/' + encodeURIComponent(site.id) + '/routing', { rules });
+      const res = await request('PUT', '/api/v1/sites/' + encodeURIComponent(site.id) + '/routing', { rules });
+      shown = JSON.stringify(res.rules || []);
       toast('Routing saved.');
       status.textContent = 'Saved.';
     } catch (err) {
@@ -189,18 +195,20 @@ export function routingCard(site) {
     }
   });
   // Another admin changed these rules: show theirs.
-  form.addEventListener('holler:routing', () => { load(); });
-  load();
+  form.addEventListener('holler:routing', (e) => {
+    if (JSON.stringify(/** @type {CustomEvent} */ (e).detail.rules || []) !== shown) load(false);
+  });
+  load(true);
   return form;
 }
 
 /**
  * Tells the routing card of a site, if shown, that its rules changed.
- * @param {{site_id?: string}} data
+ * @param {{site_id?: string, rules?: Rule[]}} data
  */
 export function routingChanged(data) {
   const form = document.getElementById('routing-form');
-  if (form && data.site_id && form.dataset.site === data.site_id) form.dispatchEvent(new Event('holler:routing'));
+  if (form && data.site_id && form.dataset.site === data.site_id) form.dispatchEvent(new CustomEvent('holler:routing', { detail: data }));
 }
 
 /** @param {HTMLElement} list */

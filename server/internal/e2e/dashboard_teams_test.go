@@ -126,3 +126,128 @@ func sorted(ids ...string) string {
 	}
 	return out
 }
+
+// TestDashboardTeamsAdmin: on the team page an admin creates a team with a
+// member through the form and sets a capacity; on the site's settings they
+// add a routing rule and save it; a team and rules changed elsewhere show
+// up live.
+func TestDashboardTeamsAdmin(t *testing.T) {
+	browser := browsertest.Browser(t)
+	s := testserver.Start(t, testserver.Options{Dialect: "sqlite", Configure: noLimits})
+	admin := s.AdminToken(t)
+	r := s.Do(t, "POST", "/api/v1/users", admin, map[string]any{"email": "ann@example.com", "name": "Ann Agent",
+		"password": testserver.Password, "role": "agent", "site_ids": []string{s.DemoSite}})
+	var ann struct{ User struct{ ID string } }
+	r.JSON(t, &ann)
+
+	ctx := dBound(t, browser)
+	dLogin(t, ctx, s.URL+"/#/team", s.Admin, testserver.Password)
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("#team-form-new")),
+		chromedp.SendKeys(chromedp.CSS("#team-name-new"), "Shipping"),
+		chromedp.Click(chromedp.CSS(`#team-form-new input.team-member[value="`+ann.User.ID+`"]`)),
+		chromedp.Click(chromedp.CSS("#team-form-new button[type=submit]")),
+	); err != nil {
+		t.Fatalf("create a team through the form: %v", err)
+	}
+	dPoll(t, ctx, dWaitBound, "the new team is listed with its member",
+		`[...document.querySelectorAll('#team-list .team-row')].some(e => e.querySelector('.team-name').textContent === 'Shipping' && e.textContent.includes('Ann Agent'))`,
+		`document.getElementById('teams').textContent`)
+	var teams struct {
+		Teams []struct {
+			ID        string   `json:"id"`
+			Name      string   `json:"name"`
+			MemberIDs []string `json:"member_ids"`
+		} `json:"teams"`
+	}
+	s.Do(t, "GET", "/api/v1/teams", admin, nil).JSON(t, &teams)
+	if len(teams.Teams) != 1 || teams.Teams[0].Name != "Shipping" || len(teams.Teams[0].MemberIDs) != 1 || teams.Teams[0].MemberIDs[0] != ann.User.ID {
+		t.Fatalf("teams %+v", teams.Teams)
+	}
+	shipping := teams.Teams[0].ID
+
+	// Capacity: type 2 and leave the field.
+	capSel := "#capacity-" + ann.User.ID
+	dEval[chromedp.Void](t, ctx, `document.querySelector(`+dQuote(capSel)+`).select()`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(capSel), "2"), chromedp.Blur(chromedp.CSS(capSel))); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(dWaitBound)
+	for {
+		var users struct {
+			Users []struct {
+				ID       string `json:"id"`
+				Capacity int    `json:"capacity"`
+			} `json:"users"`
+		}
+		s.Do(t, "GET", "/api/v1/users", admin, nil).JSON(t, &users)
+		got := -1
+		for _, u := range users.Users {
+			if u.ID == ann.User.ID {
+				got = u.Capacity
+			}
+		}
+		if got == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("capacity %d, want 2", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A team made elsewhere appears live.
+	dTeam(t, s, admin, "Billing")
+	dPoll(t, ctx, dWaitBound, "a team created elsewhere shows up",
+		`[...document.querySelectorAll('#team-list .team-name')].map(e => e.textContent).join() === 'Billing,Shipping'`,
+		`document.getElementById('teams').textContent`)
+
+	// Routing: add a rule for checkout pages and save it.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-settings")),
+		chromedp.WaitVisible(chromedp.CSS("#routing-form")),
+	); err != nil {
+		t.Fatalf("open the site settings: %v", err)
+	}
+	dPoll(t, ctx, dWaitBound, "no rules yet", `document.getElementById('routing-status').textContent.startsWith('No rules')`, `document.getElementById('routing-status').textContent`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#routing-add"))); err != nil {
+		t.Fatal(err)
+	}
+	dEval[chromedp.Void](t, ctx, `(() => { const s = document.querySelector('#routing-rules .rule-team'); s.value = `+dQuote(shipping)+`; })()`)
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#routing-rules .rule-glob"), "/checkout*"),
+		chromedp.Click(chromedp.CSS(`#routing-rules input.rule-lang[value="de"]`)),
+		chromedp.Click(chromedp.CSS("#routing-save")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	dPoll(t, ctx, dWaitBound, "saved", `document.getElementById('routing-status').textContent === 'Saved.'`, `document.querySelector('#routing-form .form-error').textContent`)
+	var routing struct {
+		Rules []struct {
+			PageGlob  string   `json:"page_glob"`
+			Languages []string `json:"languages"`
+			TeamID    string   `json:"team_id"`
+		} `json:"rules"`
+	}
+	s.Do(t, "GET", "/api/v1/sites/"+s.DemoSite+"/routing", admin, nil).JSON(t, &routing)
+	if len(routing.Rules) != 1 || routing.Rules[0].PageGlob != "/checkout*" || routing.Rules[0].TeamID != shipping ||
+		len(routing.Rules[0].Languages) != 1 || routing.Rules[0].Languages[0] != "de" {
+		t.Fatalf("rules %+v", routing.Rules)
+	}
+	// A refused rule shows its error beside the field.
+	dEval[chromedp.Void](t, ctx, `document.querySelector('#routing-rules .rule-domains').value = 'not_a_domain.example'`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#routing-save"))); err != nil {
+		t.Fatal(err)
+	}
+	dPoll(t, ctx, dWaitBound, "the field error shows", `!document.querySelector('[data-error-for="rules[0].email_domains"]').hidden`, `document.querySelector('#routing-form .form-error').textContent`)
+
+	// Rules changed elsewhere replace what the card shows.
+	if r := s.Do(t, "PUT", "/api/v1/sites/"+s.DemoSite+"/routing", admin, map[string]any{"rules": []map[string]any{
+		{"page_glob": "/cart*", "team_id": shipping}, {"kinds": []string{"praise"}, "team_id": shipping},
+	}}); r.Status != http.StatusOK {
+		t.Fatalf("routing: %d %s", r.Status, r.Body)
+	}
+	dPoll(t, ctx, dWaitBound, "the card shows the new rules",
+		`[...document.querySelectorAll('#routing-rules .rule-glob')].map(e => e.value).join() === '/cart*,'`,
+		`[...document.querySelectorAll('#routing-rules .rule-glob')].map(e => e.value).join()`)
+}

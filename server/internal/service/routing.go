@@ -25,8 +25,9 @@ type RoutingInput struct {
 	Rules *[]model.RoutingRule `json:"rules"`
 }
 
-// domainRe is a DNS name: letters, digits and hyphens in dot-separated labels.
-var domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+// domainRe is a DNS name of two labels or more: letters, digits and
+// hyphens, separated by dots (the domains of email addresses).
+var domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // Routing returns a site's rules to anyone who may see the site.
 func (s *Service) Routing(ctx context.Context, actor *model.User, siteID string) (*Routing, error) {
