@@ -37,41 +37,22 @@ func TestAssignTwoInstances(t *testing.T) {
 	// Both members are online on both instances.
 	e.online(t, e.listen(t, s1, aTok), e.listen(t, s1, bTok), e.listen(t, s2, aTok), e.listen(t, s2, bTok))
 
-	var wg sync.WaitGroup
-	for i := range total {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			on := e
-			if i%2 == 1 {
-				on = e2
-			}
-			r := on.s.Do(t, "POST", createPath(on.s.DemoKey), "", map[string]any{"kind": "complaint", "message": "parcel " + strconv.Itoa(i)})
-			if r.Status != http.StatusCreated {
-				t.Errorf("create: %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	alternate(e, e2, total, func(on *teamsEnv, i int) {
+		r := on.s.Do(t, "POST", createPath(on.s.DemoKey), "", map[string]any{"kind": "complaint", "message": "parcel " + strconv.Itoa(i)})
+		if r.Status != http.StatusCreated {
+			t.Errorf("create: %d %s", r.Status, r.Body)
+		}
+	})
 	held := waitHeld(t, e, 2*capacity)
 
 	// Both members resolve everything at once, half through each instance:
 	// both loops then race for the queue.
-	for i, id := range held {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			on := e
-			if i%2 == 1 {
-				on = e2
-			}
-			r := on.s.Do(t, "PATCH", "/api/v1/conversations/"+id, on.admin, map[string]any{"status": "resolved"})
-			if r.Status != http.StatusOK {
-				t.Errorf("resolve: %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	alternate(e, e2, len(held), func(on *teamsEnv, i int) {
+		r := on.s.Do(t, "PATCH", "/api/v1/conversations/"+held[i], on.admin, map[string]any{"status": "resolved"})
+		if r.Status != http.StatusOK {
+			t.Errorf("resolve: %d %s", r.Status, r.Body)
+		}
+	})
 	waitHeld(t, e, 2*capacity)
 	// Two more passes of each loop after that: anything a loop would wrongly
 	// add is in the log before it is checked.
@@ -133,6 +114,24 @@ func TestAssignTwoInstances(t *testing.T) {
 	if len(assignments) != 4*capacity {
 		t.Errorf("%d conversations assigned, want %d", len(assignments), 4*capacity)
 	}
+}
+
+// alternate runs fn for 0..n-1 all at once, the even ones on a and the
+// odd ones on b.
+func alternate(a, b *teamsEnv, n int, fn func(on *teamsEnv, i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			on := a
+			if i%2 == 1 {
+				on = b
+			}
+			fn(on, i)
+		}()
+	}
+	wg.Wait()
 }
 
 // waitHeld waits until the team's members hold n open conversations in all
