@@ -426,8 +426,8 @@ on('users', () => {
   conversation.refreshConversation();
 });
 on('teams', () => {
-  inbox.render();
   inbox.touchAll();
+  conversation.refreshConversation();
   if (state.view === 'team') renderTeam();
 });
 on('routing', routingChanged);

@@ -72,6 +72,10 @@ func TestDashboardTeamFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	dPoll(t, ctx, dWaitBound, "the team filter is kept", listed+` === `+dQuote(sorted(bill.ID, bill2.ID))+` && document.getElementById('filter-team').value === `+dQuote(billing), listed)
+	// The conversation's details name its team.
+	dOpenConversation(t, ctx, bill2.ID)
+	details := `[...document.querySelectorAll('#conv-details .detail')].map(d => d.textContent).join('|')`
+	dPoll(t, ctx, dWaitBound, "the details name the team", details+`.includes('TeamBilling')`, details)
 }
 
 // dTeam creates a team through the API.
