@@ -31,13 +31,3 @@ func (s *Store) SetRoutingRules(ctx context.Context, siteID string, rules []mode
 		return nil
 	})
 }
-
-// RoutedSiteIDs lists the sites whose rules name a team.
-func (s *Store) RoutedSiteIDs(ctx context.Context, teamID string) ([]string, error) {
-	var ids []string
-	err := s.q(ctx).Model(&model.RoutingRule{}).Where("team_id = ?", teamID).Distinct("site_id").Pluck("site_id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("routed sites: %w", translate(err))
-	}
-	return ids, nil
-}
