@@ -10,6 +10,8 @@ import { renderSettings } from './settings.js';
 import { renderTeam } from './team.js';
 import { initUnread, onUnreadChange, totalUnread, countMessage, known } from './unread.js';
 import { beep, desktopNotify, notificationPermission, requestNotifications, soundOn, setSound } from './notify.js';
+import { loadTeams, initTeamFilter, teamKey, onTeamsFrame } from './teams-inbox.js';
+import { routingChanged } from './teams-admin.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -180,6 +182,7 @@ async function loadDirectory() {
   state.users = new Map((users.users || []).map((/** @type {any} */ u) => [u.id, u]));
   if (state.me) state.users.set(state.me.id, { ...state.me, ...(state.users.get(state.me.id) || {}) });
   inbox.refreshFilterOptions();
+  await loadTeams().catch(() => {});
 }
 
 /** @param {import('./api.js').User} user */
@@ -381,6 +384,7 @@ function handleFrame(f) {
       break;
     }
     default:
+      onTeamsFrame(f);
       break;
   }
 }
@@ -421,6 +425,12 @@ on('users', () => {
   inbox.refreshFilterOptions();
   conversation.refreshConversation();
 });
+on('teams', () => {
+  inbox.touchAll();
+  conversation.refreshConversation();
+  if (state.view === 'team') renderTeam();
+});
+on('routing', routingChanged);
 on('me', () => {
   if (state.me) byId('me-name').textContent = state.me.name || state.me.email;
 });
@@ -541,12 +551,14 @@ document.addEventListener('keydown', (e) => {
       showHelp();
       break;
     default:
+      if (teamKey(e)) e.preventDefault();
       break;
   }
 });
 
 // ---------------------------------------------------------------- go
 
+initTeamFilter();
 inbox.initInbox();
 conversation.initConversation({
   sendTyping: (id) => { socket.send({ type: 'typing', conversation_id: id }); },

@@ -5,6 +5,7 @@ import { h, byId, replace, linkify, fullTime, clockTime, describeUA, httpUrl, ex
 import { get, post, patch, describeError, ApiError } from './api.js';
 import { state, putConv, customerName, emit, KINDS } from './state.js';
 import { markRead } from './unread.js';
+import { teamName } from './teams-inbox.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -318,6 +319,7 @@ function renderDetails(c) {
   rows.push(['Started', h('time', { datetime: c.created_at }, fullTime(c.created_at))]);
   const site = state.sites.get(c.site_id);
   if (site && state.sites.size > 1) rows.push(['Site', site.name]);
+  if (c.team_id) rows.push(['Team', teamName(c.team_id)]);
   if (c.rating_score) {
     const n = Math.max(0, Math.min(5, c.rating_score));
     rows.push(['Rating', h('div', { class: 'rating' },

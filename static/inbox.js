@@ -4,6 +4,7 @@ import { h, byId, replace, timeEl, debounce, store, toast } from './dom.js';
 import { get, qs, describeError } from './api.js';
 import { state, putConv, byActivity, customerName, isAdmin } from './state.js';
 import { unreadOf, needsCount, countThread } from './unread.js';
+import { teamParam, teamMatches, teamChip } from './teams-inbox.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -138,6 +139,7 @@ function query() {
     assignee_id: filters.assignee === 'any' ? '' : filters.assignee === 'me' ? state.me?.id || '' : filters.assignee,
     q: filters.q,
     limit: PAGE,
+    team_id: teamParam(),
   };
 }
 
@@ -230,6 +232,7 @@ function matches(c, withQuery) {
   if (filters.assignee === 'me' && c.assignee_id !== state.me?.id) return false;
   if (filters.assignee === 'none' && c.assignee_id) return false;
   if (!['any', 'me', 'none'].includes(filters.assignee) && c.assignee_id !== filters.assignee) return false;
+  if (!teamMatches(c)) return false;
   if (withQuery && filters.q) {
     const q = filters.q.toLowerCase();
     const hay = [c.ref, c.name, c.email, c.preview, ...(c.tags || [])].join('\n').toLowerCase();
@@ -350,6 +353,7 @@ function fill(li, c) {
       h('span', { class: 'ci-ref' }, '#' + c.ref),
       h('span', { class: 'status-pill small status-' + c.status }, c.status),
       site ? h('span', { class: 'ci-site' }, site.name) : null,
+      teamChip(c),
       c.assignee_id ? h('span', { class: 'ci-assignee', title: 'Assignee' }, assigneeInitials(c.assignee_id)) : null),
     h('p', { class: ['ci-preview', isTyping && 'is-typing'] }, isTyping ? 'typing…' : c.preview || '')));
 }

@@ -8,6 +8,7 @@ import { state, emit, KINDS } from './state.js';
 import { field, checkGroup, checkbox, showErrors, clearErrors, fieldError } from './forms.js';
 import { availabilityCard } from './hours.js';
 import { reviewsCard } from './reviews.js';
+import { routingCard } from './teams-admin.js';
 
 /** @typedef {import('./api.js').Site} Site */
 
@@ -224,7 +225,7 @@ function editor(site) {
 
   updatePreview();
   return h('div', { class: 'site-editor' }, form, h('div', { class: 'side-col' }, preview, install), availabilityCard(site),
-    reviewsCard(site));
+    reviewsCard(site), routingCard(site));
 }
 
 /**

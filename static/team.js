@@ -6,6 +6,7 @@ import { h, byId, replace, toast } from './dom.js';
 import { post, patch, describeError, ApiError } from './api.js';
 import { state, isAdmin, emit } from './state.js';
 import { field, checkGroup, checkbox, showErrors, clearErrors, fieldError } from './forms.js';
+import { teamsCard, capacityCard } from './teams-admin.js';
 
 /** @typedef {import('./api.js').User} User */
 
@@ -21,6 +22,7 @@ export function renderTeam() {
       h('h2', { id: 'team-title', class: 'card-title' }, 'People ', h('span', { class: 'muted' }, '(' + users.length + ')')),
       h('ul', { id: 'user-list', class: 'user-list' }, users.map(userRow))));
     parts.push(newUserForm());
+    parts.push(teamsCard(), capacityCard());
   }
   parts.push(accountForm(), notificationsForm());
   replace(byId('page-body'), h('div', { class: 'team' }, parts));

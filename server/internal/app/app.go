@@ -250,6 +250,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	go pruneLoop(bgCtx, st, svc, logger)
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); mailLoop(bgCtx, svc, sender, logger) }()
+	assignDone := make(chan struct{})
+	go func() { defer close(assignDone); assignLoop(bgCtx, svc, newAssignMetrics(metrics.Registry), logger) }()
 	mailIn, err := startSMTPListener(bgCtx, cfg, svc, logger)
 	if err != nil {
 		for _, s := range servers {
@@ -295,6 +297,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	// again, same Message-ID).
 	stopBg()
 	<-mailDone
+	<-assignDone
 	return errors.Join(errs...)
 }
 

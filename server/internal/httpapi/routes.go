@@ -82,6 +82,15 @@ func (a *API) routes(e *echo.Echo) {
 	// Review invitations (issue 12): what ratings led to.
 	api.GET("/reports/ratings", a.ratingsReport, staff...)
 
+	// Teams and routing (issue 12).
+	api.GET("/teams", a.listTeams, staff...)
+	api.POST("/teams", a.createTeam, staff...)
+	api.GET("/teams/:id", a.getTeam, staff...)
+	api.PATCH("/teams/:id", a.updateTeam, staff...)
+	api.DELETE("/teams/:id", a.deleteTeam, staff...)
+	api.GET("/sites/:id/routing", a.getRouting, staff...)
+	api.PUT("/sites/:id/routing", a.putRouting, staff...)
+
 	// Customers' email replies from a mail provider's inbound-parse webhook.
 	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }

@@ -103,6 +103,10 @@ type User struct {
 	// AnswerSiteIDs are the sites whose widget counts this user as someone
 	// who answers: an agent's are their SiteIDs, an admin's are chosen.
 	AnswerSiteIDs []string `json:"answer_site_ids" gorm:"-"`
+
+	// Capacity is how many open (unresolved) conversations team routing
+	// assigns to the user at most; 0 is unlimited. Admins set it.
+	Capacity int `json:"capacity"`
 }
 
 // IsAdmin reports whether the user administers every site.
@@ -155,6 +159,11 @@ type Conversation struct {
 	// VisitorSeenAt is the time of the newest message the customer's
 	// widget reported as shown: replies up to it need no mail.
 	VisitorSeenAt *time.Time `json:"-"`
+
+	// TeamID is the team the site's routing sent the conversation to
+	// (staff only); while unassigned and unresolved it waits in that
+	// team's queue.
+	TeamID *string `json:"team_id"`
 }
 
 // Message is one entry of a conversation's thread. Internal messages are
@@ -205,6 +214,7 @@ type IdempotencyKey struct {
 // tags or other staff-side details.
 func (c Conversation) ForVisitor() Conversation {
 	c.AssigneeID = nil
+	c.TeamID = nil
 	c.Tags = nil
 	c.UserAgent = ""
 	return c

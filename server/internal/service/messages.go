@@ -263,6 +263,10 @@ type ConversationQuery struct {
 	Q          string `query:"q"`
 	Limit      int    `query:"limit"`
 	Cursor     string `query:"cursor"`
+
+	// TeamID filters by team: a team's ID, or "mine" for the teams the
+	// caller is in. AssigneeID also takes "me".
+	TeamID string `query:"team_id"`
 }
 
 // ConversationPage is one page of the inbox. EventsCursor is the event
@@ -290,7 +294,7 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 	if len(q.Q) > 200 {
 		v.Add("q", "is too long (at most 200 characters)")
 	}
-	for field, id := range map[string]string{"site_id": q.SiteID, "assignee_id": q.AssigneeID} {
+	for field, id := range map[string]string{"site_id": q.SiteID, "assignee_id": q.AssigneeID, "team_id": q.TeamID} {
 		if !validID(id) {
 			v.Add(field, problemControl)
 		}
@@ -312,8 +316,12 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 	if err != nil {
 		return nil, err
 	}
+	teams, err := s.teamFilter(ctx, actor, &q)
+	if err != nil {
+		return nil, err
+	}
 	list, next, err := s.store.ListConversations(ctx, store.ConversationFilter{SiteIDs: ids, Status: q.Status, Kind: q.Kind,
-		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor})
+		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor, TeamIDs: teams})
 	if err == store.ErrBadCursor {
 		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
 	}

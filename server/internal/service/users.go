@@ -154,6 +154,10 @@ type UserInput struct {
 	Notifications *NotificationsInput `json:"notifications"`
 
 	AnswerSiteIDs *[]string `json:"answer_site_ids"` // admins only: see answerSites
+
+	// Capacity (admins only): open conversations routing assigns the user
+	// at most; 0 is unlimited.
+	Capacity *int `json:"capacity"`
 }
 
 // NotificationsInput changes a user's mail settings; nil fields stay.
@@ -219,6 +223,7 @@ func (s *Service) checkUserInput(ctx context.Context, in UserInput, creating boo
 		*in.Name = checkText(&v, "name", *in.Name, model.MaxNameLen, false, oneLine)
 	}
 	in.Notifications.apply(&v, &model.NotificationPrefs{})
+	checkCapacity(&v, in.Capacity)
 	if creating && in.Password == nil {
 		v.Add("password", "is required")
 	}
@@ -291,6 +296,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *model.User, in UserInpu
 	}
 	u.Notifications = model.DefaultNotificationPrefs()
 	in.Notifications.apply(&model.Validator{}, &u.Notifications) // checked above
+	u.Capacity = deref(in.Capacity, 0)
 	answers, err := answerSites(u, in.AnswerSiteIDs, nil)
 	if err != nil {
 		return nil, err
@@ -322,7 +328,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 		return nil, model.ErrNotFound
 	}
 	self := actor.ID == id
-	if !actor.IsAdmin() && (!self || in.Role != nil || in.SiteIDs != nil || in.Disabled != nil || in.Email != nil) {
+	if !actor.IsAdmin() && (!self || in.Role != nil || in.SiteIDs != nil || in.Disabled != nil || in.Email != nil || in.Capacity != nil) {
 		if !self {
 			return nil, model.ErrNotFound
 		}
@@ -339,6 +345,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 		return nil, err
 	}
 	var u *model.User
+	var released []model.Event
 	revoke := false
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
@@ -395,7 +402,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 				return err
 			}
 		}
-		return tx.SaveUser(ctx, u)
+		if err := tx.SaveUser(ctx, u); err != nil {
+			return err
+		}
+		released, err = s.userRouting(ctx, tx, u, &before, in.Capacity)
+		return err
 	})
 	if errors.Is(err, model.ErrConflict) {
 		return nil, errEmailTaken
@@ -403,6 +414,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *model.User, id string, 
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, released)
 	if s.pub != nil {
 		// Sockets re-check the user's rights on this notice, on every instance.
 		s.pub.Publish(ctx, model.Notice{UserID: u.ID})

@@ -127,6 +127,10 @@ type ConversationFilter struct {
 	Query      string
 	Limit      int
 	Cursor     string
+
+	// TeamIDs, when not nil, keeps the conversations of these teams only
+	// (an empty list keeps none).
+	TeamIDs []string
 }
 
 // ErrBadCursor is returned for a cursor this store did not issue.
@@ -180,6 +184,9 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 		q = q.Where("assignee_id IS NULL")
 	default:
 		q = q.Where("assignee_id = ?", f.AssigneeID)
+	}
+	if f.TeamIDs != nil {
+		q = q.Where("team_id IN ?", f.TeamIDs)
 	}
 	if text := strings.TrimSpace(f.Query); text != "" {
 		pat := "%" + escapeLike(strings.ToLower(text)) + "%"
