@@ -57,15 +57,9 @@ type TypingInput struct {
 
 // StaffTyping tells the visitor (and other staff) that a staff member types.
 func (s *Service) StaffTyping(ctx context.Context, actor *model.User, convID string) error {
-	if !validID(convID) {
-		return model.ErrNotFound
-	}
-	c, err := s.store.ConversationByID(ctx, convID)
+	c, err := s.staffConversation(ctx, actor, convID)
 	if err != nil {
 		return err
-	}
-	if !canSee(actor, c.SiteID) {
-		return model.ErrNotFound
 	}
 	s.typing(ctx, c, true, actor.ID)
 	return nil
