@@ -165,8 +165,12 @@ var errShortcutTaken = &model.ConflictError{Code: "shortcut_taken",
 func (s *Service) CreateCannedReply(ctx context.Context, actor *model.User, in CannedInput) (*model.CannedReply, error) {
 	var v model.Validator
 	siteID := parseSiteID(&v, in.SiteID)
-	if siteID != nil && (!validID(*siteID) || !canSee(actor, *siteID)) {
-		v.Add("site_id", "is not a site you answer")
+	if siteID != nil {
+		if _, err := s.Site(ctx, actor, *siteID); IsNotFound(err) {
+			v.Add("site_id", "is not a site you answer")
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	r := &model.CannedReply{SiteID: siteID, CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now}
@@ -178,11 +182,6 @@ func (s *Service) CreateCannedReply(ctx context.Context, actor *model.User, in C
 		return nil, model.ErrForbidden
 	}
 	return s.cannedChange(ctx, model.EventCannedReplyCreated, func(tx *store.Store) (*model.CannedReply, error) {
-		if siteID != nil {
-			if _, err := tx.SiteByID(ctx, *siteID); err != nil {
-				return nil, err
-			}
-		}
 		return r, tx.CreateCannedReply(ctx, r)
 	})
 }
