@@ -2,9 +2,12 @@ package httpapi_test
 
 import (
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"holler/server/internal/anger"
 	"holler/server/internal/storetest"
 	"holler/server/internal/testserver"
+	"holler/static"
 )
 
 // angerThread is the staff view of a conversation as the anger tests read it.
@@ -340,4 +344,21 @@ func TestSortByAnger(t *testing.T) {
 			t.Errorf("a recent cursor under sort=anger: %+v", e)
 		}
 	})
+}
+
+// TestDashboardThresholdIsTheScorers: the dashboard marks a conversation
+// angry from the scorer's own threshold, the one the server offers empathy
+// openers from.
+func TestDashboardThresholdIsTheScorers(t *testing.T) {
+	src, err := fs.ReadFile(static.FS, "anger.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`export const ANGRY_AT = ([0-9.]+);`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("static/anger.js declares no ANGRY_AT")
+	}
+	if v, err := strconv.ParseFloat(string(m[1]), 64); err != nil || v != anger.Threshold {
+		t.Fatalf("static/anger.js ANGRY_AT = %s, anger.Threshold = %v", m[1], anger.Threshold)
+	}
 }
