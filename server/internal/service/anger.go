@@ -67,3 +67,45 @@ func (s *Service) scoreVisitorMessage(ctx context.Context, tx *store.Store, c *m
 	}
 	return true, tx.RaiseAnger(ctx, c.ID, c.Anger)
 }
+
+// BackfillAnger scores the customer messages of one conversation that were
+// stored before anger scoring existed, raises the conversation's anger
+// and tells dashboards, in one transaction. It reports false when no such
+// conversation is left. Each message is scored once: it is chosen only
+// while unscored, under its conversation's lock.
+func (s *Service) BackfillAnger(ctx context.Context) (bool, error) {
+	var events []model.Event
+	found := false
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		c, msgs, err := tx.LockUnscoredConversation(ctx)
+		if err != nil || c == nil {
+			return err
+		}
+		found = true
+		site, err := tx.SiteByID(ctx, c.SiteID)
+		if err != nil {
+			return err
+		}
+		rose := false
+		for i := range msgs {
+			rose = scoreCustomer(site, c, &msgs[i]) || rose
+			if err := tx.SetMessageAnger(ctx, msgs[i].ID, *msgs[i].Anger); err != nil {
+				return err
+			}
+		}
+		if !rose {
+			return nil
+		}
+		if err := tx.RaiseAnger(ctx, c.ID, c.Anger); err != nil {
+			return err
+		}
+		ev, err := s.conversationUpdated(ctx, tx, c, true)
+		events = append(events, ev)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	s.publish(ctx, events)
+	return found, nil
+}

@@ -49,3 +49,40 @@ func decodeAngerCursor(s string) (float64, time.Time, string, error) {
 	at, id, err := parseRecentKey(rest)
 	return anger, at, id, err
 }
+
+// unscored selects customer messages stored before anger scoring existed
+// (every newer one is scored as it is stored). The literal matches the
+// partial index messages_unscored_idx, which SQLite uses only then.
+const unscored = "anger IS NULL AND author_kind = '" + model.AuthorVisitor + "'"
+
+// LockUnscoredConversation locks, for the caller's transaction, a
+// conversation that has unscored customer messages and returns it with
+// those messages; nil when there is none left. PostgreSQL skips one that
+// another instance holds, so instances share the work.
+func (s *Store) LockUnscoredConversation(ctx context.Context) (*model.Conversation, []model.Message, error) {
+	q := "SELECT * FROM conversations WHERE id IN (SELECT conversation_id FROM messages WHERE " + unscored + ") LIMIT 1"
+	if s.dialect == DialectPostgres {
+		q += " FOR UPDATE SKIP LOCKED"
+	}
+	var c model.Conversation
+	res := s.q(ctx).Raw(q).Scan(&c)
+	if res.Error != nil {
+		return nil, nil, fmt.Errorf("unscored conversation: %w", translate(res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return nil, nil, nil
+	}
+	msgs := []model.Message{}
+	if err := s.q(ctx).Where("conversation_id = ? AND "+unscored, c.ID).Order("created_at, id").Find(&msgs).Error; err != nil {
+		return nil, nil, fmt.Errorf("unscored messages: %w", translate(err))
+	}
+	return &c, msgs, nil
+}
+
+// SetMessageAnger stores a message's anger score.
+func (s *Store) SetMessageAnger(ctx context.Context, id string, score float64) error {
+	if err := s.q(ctx).Model(&model.Message{}).Where("id = ?", id).Update("anger", score).Error; err != nil {
+		return fmt.Errorf("set message anger: %w", translate(err))
+	}
+	return nil
+}
