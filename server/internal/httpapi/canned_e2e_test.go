@@ -193,16 +193,24 @@ func TestCannedRepliesCRUD(t *testing.T) {
 	})
 }
 
+// twoShops starts a server with the Demo site and another, and returns the
+// admin's token, that of an agent of the Demo site only, and the other
+// site's ID and key.
+func twoShops(t *testing.T, d string) (s *testserver.Server, admin, agent, other, otherKey string) {
+	t.Helper()
+	s = testserver.Start(t, testserver.Options{Dialect: d, Configure: noLimits})
+	admin = s.AdminToken(t)
+	other, otherKey = newSite(t, s, admin, "Other shop")
+	createUser(t, s, admin, map[string]any{"email": "agent@example.com", "role": "agent", "site_ids": []string{s.DemoSite}})
+	return s, admin, s.Login(t, "agent@example.com", "a long enough password"), other, otherKey
+}
+
 // TestCannedRepliesTenancy: an agent uses the shared replies and those of
 // their sites and writes their sites' own; shared ones are the admins' to
 // write (403); another site's reply is not there (404) by any route.
 func TestCannedRepliesTenancy(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d string) {
-		s := testserver.Start(t, testserver.Options{Dialect: d, Configure: noLimits})
-		admin := s.AdminToken(t)
-		other, otherKey := newSite(t, s, admin, "Other shop")
-		createUser(t, s, admin, map[string]any{"email": "agent@example.com", "role": "agent", "site_ids": []string{s.DemoSite}})
-		agent := s.Login(t, "agent@example.com", "a long enough password")
+		s, admin, agent, other, otherKey := twoShops(t, d)
 
 		shared := newCanned(t, s, admin, map[string]any{"shortcut": "thanks", "title": "Thanks", "body": "Thanks!"})
 		foreign := newCanned(t, s, admin, map[string]any{"site_id": other, "shortcut": "secret", "title": "Other", "body": "Other shop only."})
@@ -366,11 +374,7 @@ func TestCannedUse(t *testing.T) {
 // site's replies.
 func TestCannedEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d string) {
-		s := testserver.Start(t, testserver.Options{Dialect: d, Configure: noLimits})
-		admin := s.AdminToken(t)
-		other, _ := newSite(t, s, admin, "Other shop")
-		createUser(t, s, admin, map[string]any{"email": "agent@example.com", "role": "agent", "site_ids": []string{s.DemoSite}})
-		agent := s.Login(t, "agent@example.com", "a long enough password")
+		s, admin, agent, other, _ := twoShops(t, d)
 		agentSocket := dialStaff(t, s, agent, nil)
 		defer agentSocket.Close()
 		adminSocket := dialStaff(t, s, admin, nil)
