@@ -63,6 +63,8 @@ export function setOpeners(id, list) {
 }
 
 let fetching = '';
+/** What the row shows: the conversation and its openers, '' for nothing. */
+let shown = '';
 
 /**
  * Shows or hides the openers for the open conversation. With fetch (its
@@ -83,6 +85,11 @@ export function renderOpeners(fetch = false) {
   // Openers speak to the customer: not for an internal note.
   const show = !!c && isAngry(c) && !!list && !box.internal.checked;
   box.row.hidden = !show;
+  // Redrawn only when they change, so a live update of the conversation
+  // does not take the focus from an opener.
+  const key = show && c && list ? c.id + '\n' + list.join('\n') : '';
+  if (key === shown) return;
+  shown = key;
   if (!show || !list) {
     box.row.replaceChildren();
     return;

@@ -212,7 +212,11 @@ export function initCannedMenu(opts) {
   // Capture on the form: these keys belong to the menu while it is open,
   // before the reply box's own handlers (Escape there leaves the box).
   composer.addEventListener('keydown', (e) => {
-    if (!menu.open || e.target !== body || e.isComposing || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!menu.open || e.target !== body || e.isComposing) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) {
+      close(); // e.g. Ctrl+Enter sends: the list has no part in it
+      return;
+    }
     const n = menu.items.length;
     if (e.key === 'Escape') {
       close();

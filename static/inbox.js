@@ -52,6 +52,7 @@ export function initInbox() {
   setSelect(el.fStatus, filters.status, DEFAULTS.status);
   setSelect(el.fKind, filters.kind, DEFAULTS.kind);
   setSelect(el.fSort, filters.sort, DEFAULTS.sort);
+  filters.sort = el.fSort.value; // an order this version does not offer falls back
 
   const onFilter = () => {
     filters = {
