@@ -8,6 +8,8 @@ import * as inbox from './inbox.js';
 import * as conversation from './conversation.js';
 import { renderSettings } from './settings.js';
 import { renderTeam } from './team.js';
+import { renderCannedAdmin } from './canned-admin.js';
+import { cannedChanged } from './canned.js';
 import { initUnread, onUnreadChange, totalUnread, countMessage, known } from './unread.js';
 import { beep, desktopNotify, notificationPermission, requestNotifications, soundOn, setSound } from './notify.js';
 import { loadTeams, initTeamFilter, teamKey, onTeamsFrame } from './teams-inbox.js';
@@ -65,6 +67,7 @@ const socket = new LiveSocket({
   checkAuth: async () => { await api.get('/api/v1/me'); },
   resync: async () => {
     await loadDirectory();
+    cannedChanged();
     return inbox.reloadInbox();
   },
 });
@@ -253,10 +256,10 @@ function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   let view = parts[0] || 'inbox';
   if (view === 'settings' && !isAdmin()) view = 'inbox';
-  if (!['inbox', 'settings', 'team'].includes(view)) view = 'inbox';
+  if (!['inbox', 'settings', 'team', 'canned'].includes(view)) view = 'inbox';
   state.view = view;
   ui.app.dataset.view = view;
-  for (const [id, v] of [['nav-inbox', 'inbox'], ['nav-settings', 'settings'], ['nav-team', 'team']]) {
+  for (const [id, v] of [['nav-inbox', 'inbox'], ['nav-settings', 'settings'], ['nav-team', 'team'], ['nav-canned', 'canned']]) {
     const a = byId(id);
     if (v === view) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -282,6 +285,7 @@ function route() {
   } else {
     if (state.openId) conversation.closeConversation();
     if (view === 'settings') renderSettings(parts[1] || '');
+    else if (view === 'canned') renderCannedAdmin();
     else renderTeam();
     showPane('page');
   }
@@ -320,7 +324,7 @@ function closeDrawer() {
 for (const b of document.querySelectorAll('.nav-open')) b.addEventListener('click', openDrawer);
 byId('nav-close').addEventListener('click', closeDrawer);
 ui.scrim.addEventListener('click', closeDrawer);
-for (const s of ['filter-status', 'filter-kind', 'filter-assignee', 'filter-site']) byId(s).addEventListener('change', () => {
+for (const s of ['filter-status', 'filter-kind', 'filter-assignee', 'filter-site', 'filter-sort']) byId(s).addEventListener('change', () => {
   if (state.view !== 'inbox') location.hash = '#/inbox';
 });
 
@@ -377,6 +381,11 @@ function handleFrame(f) {
       if (c.id === state.openId) conversation.refreshConversation();
       break;
     }
+    case 'canned_reply.created':
+    case 'canned_reply.updated':
+    case 'canned_reply.deleted':
+      cannedChanged();
+      break;
     case 'typing': {
       if (d.from_staff) return;
       inbox.setTyping(f.conversation_id);

@@ -6,6 +6,8 @@ import { get, post, patch, describeError, ApiError } from './api.js';
 import { state, putConv, customerName, emit, KINDS } from './state.js';
 import { markRead } from './unread.js';
 import { teamName } from './teams-inbox.js';
+import { initOpeners, setOpeners, renderOpeners } from './anger.js';
+import { initCannedMenu } from './canned.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -66,6 +68,8 @@ let sending = false;
  */
 export function initConversation(opts) {
   sendTyping = opts.sendTyping;
+  initOpeners({ composer: el.composer, body: el.body, internal: el.internal, conv });
+  initCannedMenu({ composer: el.composer, body: el.body, conv });
 
   el.open.addEventListener('click', () => setStatus('open'));
   el.pending.addEventListener('click', () => setStatus('pending'));
@@ -176,6 +180,7 @@ export async function openConversation(id) {
     const c = putConv(t.conversation);
     for (const m of t.messages || []) cur.messages.set(m.id, m);
     cur.loaded = true;
+    setOpeners(id, t.empathy_openers);
     el.threadStatus.hidden = true;
     renderHeader();
     renderThread();
@@ -255,6 +260,7 @@ function renderHeader() {
   const c = conv();
   if (!c) {
     el.title.textContent = 'Loading…';
+    renderOpeners();
     return;
   }
   el.title.textContent = customerName(c);
@@ -272,6 +278,7 @@ function renderHeader() {
   el.kind.value = c.kind;
   renderTags(c);
   renderDetails(c);
+  renderOpeners(cur.loaded);
 }
 
 /** @param {Conversation} c */

@@ -91,6 +91,14 @@ func (a *API) routes(e *echo.Echo) {
 	api.GET("/sites/:id/routing", a.getRouting, staff...)
 	api.PUT("/sites/:id/routing", a.putRouting, staff...)
 
+	// Canned replies (issue 12).
+	api.GET("/canned-replies", a.listCanned, staff...)
+	api.POST("/canned-replies", a.createCanned, staff...)
+	api.GET("/canned-replies/:id", a.getCanned, staff...)
+	api.PATCH("/canned-replies/:id", a.updateCanned, staff...)
+	api.DELETE("/canned-replies/:id", a.deleteCanned, staff...)
+	api.POST("/canned-replies/:id/use", a.useCanned, staff...)
+
 	// Customers' email replies from a mail provider's inbound-parse webhook.
 	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }

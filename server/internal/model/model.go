@@ -164,6 +164,10 @@ type Conversation struct {
 	// (staff only); while unassigned and unresolved it waits in that
 	// team's queue.
 	TeamID *string `json:"team_id"`
+
+	// Anger (issue 12) is the highest anger score (0..1) of the customer's
+	// messages; staff sort by it. The customer's view leaves it out.
+	Anger float64 `json:"anger"`
 }
 
 // Message is one entry of a conversation's thread. Internal messages are
@@ -180,6 +184,11 @@ type Message struct {
 	// Via is how the message arrived: "" (widget, dashboard) or ViaEmail.
 	Via       string    `json:"via,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+
+	// Anger (issue 12) is a customer message's anger score (0..1), nil for
+	// staff messages and for messages stored before scoring existed. Only
+	// staff see it.
+	Anger *float64 `json:"anger,omitempty"`
 }
 
 // ViaEmail marks a message that came as a customer's email reply.
@@ -217,6 +226,7 @@ func (c Conversation) ForVisitor() Conversation {
 	c.TeamID = nil
 	c.Tags = nil
 	c.UserAgent = ""
+	c.Anger = 0
 	return c
 }
 
@@ -225,5 +235,6 @@ func (m Message) ForVisitor() Message {
 	if m.AuthorKind == AuthorStaff {
 		m.AuthorID = ""
 	}
+	m.Anger = nil
 	return m
 }

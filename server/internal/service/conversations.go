@@ -44,6 +44,10 @@ type CreatedConversation struct {
 type Thread struct {
 	Conversation model.Conversation `json:"conversation"`
 	Messages     []model.Message    `json:"messages"`
+
+	// EmpathyOpeners (staff, angry conversations only) are short openers
+	// the reply box offers, in the site's language.
+	EmpathyOpeners []string `json:"empathy_openers,omitempty"`
 }
 
 func preview(body string) string {
@@ -105,14 +109,16 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 		conv := &model.Conversation{SiteID: site.ID, VisitorID: visitor.ID, Kind: in.Kind, Status: model.StatusOpen,
 			PageURL: in.PageURL, UserAgent: req.UserAgent, Email: visitor.Email, Name: visitor.Name,
 			Preview: preview(in.Message), CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
+		msg := &model.Message{SiteID: site.ID, AuthorKind: model.AuthorVisitor,
+			AuthorID: visitor.ID, AuthorName: visitor.Name, Body: in.Message, CreatedAt: now}
+		scoreCustomer(site, conv, msg)
 		if err := s.routeNew(ctx, tx, site, conv, in.Message); err != nil {
 			return nil, nil, err
 		}
 		if err := tx.CreateConversation(ctx, conv); err != nil {
 			return nil, nil, err
 		}
-		msg := &model.Message{ConversationID: conv.ID, SiteID: site.ID, AuthorKind: model.AuthorVisitor,
-			AuthorID: visitor.ID, AuthorName: visitor.Name, Body: in.Message, CreatedAt: now}
+		msg.ConversationID = conv.ID
 		if err := tx.CreateMessage(ctx, msg); err != nil {
 			return nil, nil, err
 		}

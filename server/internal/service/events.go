@@ -57,15 +57,9 @@ type TypingInput struct {
 
 // StaffTyping tells the visitor (and other staff) that a staff member types.
 func (s *Service) StaffTyping(ctx context.Context, actor *model.User, convID string) error {
-	if !validID(convID) {
-		return model.ErrNotFound
-	}
-	c, err := s.store.ConversationByID(ctx, convID)
+	c, err := s.staffConversation(ctx, actor, convID)
 	if err != nil {
 		return err
-	}
-	if !canSee(actor, c.SiteID) {
-		return model.ErrNotFound
 	}
 	s.typing(ctx, c, true, actor.ID)
 	return nil
@@ -92,4 +86,26 @@ func (s *Service) typing(ctx context.Context, c *model.Conversation, fromStaff b
 	data, _ := json.Marshal(payload)
 	s.pub.Publish(ctx, model.Notice{SiteID: c.SiteID, Ephemeral: &model.Ephemeral{Type: model.EventTyping,
 		ConversationID: c.ID, VisitorID: c.VisitorID, FromStaff: fromStaff, Data: data, At: s.now()}})
+}
+
+// appendStaffEvents logs one staff-only change in the logs of sites, or of
+// every site when sites is nil (teams and shared canned replies belong to
+// no site, and each dashboard follows the logs of the sites its user may
+// see). The events are returned for publishing after commit.
+func (s *Service) appendStaffEvents(ctx context.Context, tx *store.Store, sites []string, typ string, data any) ([]model.Event, error) {
+	if sites == nil {
+		var err error
+		if sites, err = tx.SiteIDs(ctx); err != nil {
+			return nil, err
+		}
+	}
+	events := make([]model.Event, 0, len(sites))
+	for _, siteID := range sites {
+		ev := model.Event{SiteID: siteID, Type: typ, Internal: true, CreatedAt: s.now()}
+		if err := tx.AppendEvent(ctx, &ev, data, nil); err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
 }

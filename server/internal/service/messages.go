@@ -54,6 +54,10 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	now := s.now()
 	msg := &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
 		AuthorName: a.name, Body: in.Body, Internal: in.Internal, Via: a.via, CreatedAt: now}
+	angrier, err := s.scoreVisitorMessage(ctx, tx, c, msg)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := tx.CreateMessage(ctx, msg); err != nil {
 		return nil, nil, err
 	}
@@ -91,8 +95,10 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	if err := tx.SaveConversation(ctx, c); err != nil {
 		return nil, nil, err
 	}
-	if changed {
-		ev, err := s.conversationUpdated(ctx, tx, c, false)
+	if changed || angrier {
+		// Only staff see the anger: a change of nothing else stays off
+		// the visitor's socket.
+		ev, err := s.conversationUpdated(ctx, tx, c, !changed)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -135,11 +141,7 @@ func (s *Service) VisitorReply(ctx context.Context, v *model.Visitor, convID str
 
 // StaffReply adds a staff reply or internal note.
 func (s *Service) StaffReply(ctx context.Context, actor *model.User, convID string, in MessageInput) (*model.Message, error) {
-	name := actor.Name
-	if name == "" {
-		name = strings.SplitN(actor.Email, "@", 2)[0]
-	}
-	m, err := s.addMessage(ctx, convID, author{kind: model.AuthorStaff, id: actor.ID, name: name,
+	m, err := s.addMessage(ctx, convID, author{kind: model.AuthorStaff, id: actor.ID, name: displayName(actor),
 		allow: func(c *model.Conversation) bool { return canSee(actor, c.SiteID) }}, in, idemKey{})
 	if err == nil && !in.Internal {
 		// It may have been the conversation's first response: recompute
@@ -263,6 +265,7 @@ type ConversationQuery struct {
 	Q          string `query:"q"`
 	Limit      int    `query:"limit"`
 	Cursor     string `query:"cursor"`
+	Sort       string `query:"sort"` // recent (default) or anger
 
 	// TeamID filters by team: a team's ID, or "mine" for the teams the
 	// caller is in. AssigneeID also takes "me".
@@ -321,9 +324,13 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 		return nil, err
 	}
 	list, next, err := s.store.ListConversations(ctx, store.ConversationFilter{SiteIDs: ids, Status: q.Status, Kind: q.Kind,
-		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor, TeamIDs: teams})
+		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor, TeamIDs: teams,
+		Sort: q.Sort})
 	if err == store.ErrBadCursor {
 		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+	}
+	if err == store.ErrBadSort {
+		return nil, &model.ValidationError{Fields: map[string]string{"sort": "must be recent or anger"}}
 	}
 	if err != nil {
 		return nil, err
@@ -333,6 +340,24 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 
 // StaffThread returns a conversation with every message and note.
 func (s *Service) StaffThread(ctx context.Context, actor *model.User, id string) (*Thread, error) {
+	c, err := s.staffConversation(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.Messages(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	t := &Thread{Conversation: *c, Messages: msgs}
+	if t.EmpathyOpeners, err = s.empathyOpeners(ctx, c, msgs); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// staffConversation loads a conversation of a site the actor may see; any
+// other is ErrNotFound.
+func (s *Service) staffConversation(ctx context.Context, actor *model.User, id string) (*model.Conversation, error) {
 	if !validID(id) {
 		return nil, model.ErrNotFound
 	}
@@ -343,9 +368,5 @@ func (s *Service) StaffThread(ctx context.Context, actor *model.User, id string)
 	if !canSee(actor, c.SiteID) {
 		return nil, model.ErrNotFound
 	}
-	msgs, err := s.store.Messages(ctx, id, true)
-	if err != nil {
-		return nil, err
-	}
-	return &Thread{Conversation: *c, Messages: msgs}, nil
+	return c, nil
 }

@@ -230,18 +230,12 @@ func (s *Service) DeleteTeam(ctx context.Context, actor *model.User, id string) 
 // conversations the change moved. The site rows are locked last and in
 // site order (see announce).
 func (s *Service) teamEvents(ctx context.Context, tx *store.Store, teamID string, deleted bool, moved []*model.Conversation, out *[]model.Event) error {
-	sites, err := tx.SiteIDs(ctx)
+	evs, err := s.appendStaffEvents(ctx, tx, nil, model.EventTeamUpdated, map[string]any{"team_id": teamID, "deleted": deleted})
 	if err != nil {
 		return err
 	}
-	for _, siteID := range sites {
-		ev := model.Event{SiteID: siteID, Type: model.EventTeamUpdated, Internal: true, CreatedAt: s.now()}
-		if err := tx.AppendEvent(ctx, &ev, map[string]any{"team_id": teamID, "deleted": deleted}, nil); err != nil {
-			return err
-		}
-		*out = append(*out, ev)
-	}
-	evs, err := s.announce(ctx, tx, moved)
+	*out = append(*out, evs...)
+	evs, err = s.announce(ctx, tx, moved)
 	*out = append(*out, evs...)
 	return err
 }

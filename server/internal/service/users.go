@@ -490,3 +490,13 @@ func dedupe(in []string) []string {
 	}
 	return out
 }
+
+// displayName is how a staff member signs: their name, or the start of
+// their email address.
+func displayName(u *model.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	name, _, _ := strings.Cut(u.Email, "@")
+	return name
+}

@@ -127,18 +127,32 @@ type ConversationFilter struct {
 	Query      string
 	Limit      int
 	Cursor     string
+	Sort       string // "" or SortRecent, SortAnger
 
 	// TeamIDs, when not nil, keeps the conversations of these teams only
 	// (an empty list keeps none).
 	TeamIDs []string
 }
 
+// Orders of the staff inbox.
+const (
+	SortRecent = "recent" // most recently active first (the default)
+	SortAnger  = "anger"  // angriest first, then most recently active
+)
+
+// ErrBadSort is returned for a sort this store does not know.
+var ErrBadSort = errors.New("bad sort")
+
 // ErrBadCursor is returned for a cursor this store did not issue.
 var ErrBadCursor = errors.New("bad cursor")
 
 func encodeConvCursor(c model.Conversation) string {
-	raw := strconv.FormatInt(c.LastMessageAt.UnixNano(), 10) + "|" + c.ID
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+	return base64.RawURLEncoding.EncodeToString([]byte(recentKey(c)))
+}
+
+// recentKey is a conversation's place in the recent order, as cursor text.
+func recentKey(c model.Conversation) string {
+	return strconv.FormatInt(c.LastMessageAt.UnixNano(), 10) + "|" + c.ID
 }
 
 func decodeConvCursor(s string) (time.Time, string, error) {
@@ -146,7 +160,11 @@ func decodeConvCursor(s string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", ErrBadCursor
 	}
-	ts, id, ok := strings.Cut(string(raw), "|")
+	return parseRecentKey(string(raw))
+}
+
+func parseRecentKey(raw string) (time.Time, string, error) {
+	ts, id, ok := strings.Cut(raw, "|")
 	n, err := strconv.ParseInt(ts, 10, 64)
 	// The ID is checked too: a forged one must not reach a query (PostgreSQL
 	// fails on NUL and invalid UTF-8 instead of finding nothing).
@@ -195,20 +213,40 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 			OR id IN (SELECT conversation_id FROM messages WHERE site_id IN ? AND LOWER(body) LIKE ? ESCAPE '\'))`,
 			pat, pat, pat, pat, f.SiteIDs, pat)
 	}
-	if f.Cursor != "" {
-		at, id, err := decodeConvCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
+	// Each order is a key the rows are sorted by, descending and unique
+	// (the ID breaks ties), and a cursor that holds the last row's key: the
+	// next page is the rows after it in that order.
+	var order string
+	var encode func(model.Conversation) string
+	switch f.Sort {
+	case "", SortRecent:
+		order, encode = "last_message_at DESC, id DESC", encodeConvCursor
+		if f.Cursor != "" {
+			at, id, err := decodeConvCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			q = q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id)
 		}
-		q = q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id)
+	case SortAnger:
+		order, encode = "anger DESC, last_message_at DESC, id DESC", encodeAngerCursor
+		if f.Cursor != "" {
+			anger, at, id, err := decodeAngerCursor(f.Cursor)
+			if err != nil {
+				return nil, "", err
+			}
+			q = q.Where("(anger < ? OR (anger = ? AND (last_message_at < ? OR (last_message_at = ? AND id < ?))))", anger, anger, at, at, id)
+		}
+	default:
+		return nil, "", ErrBadSort
 	}
-	if err := q.Order("last_message_at DESC, id DESC").Limit(f.Limit + 1).Find(&out).Error; err != nil {
+	if err := q.Order(order).Limit(f.Limit + 1).Find(&out).Error; err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
 	}
 	next := ""
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		next = encodeConvCursor(out[len(out)-1])
+		next = encode(out[len(out)-1])
 	}
 	return out, next, nil
 }

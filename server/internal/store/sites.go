@@ -104,3 +104,14 @@ func (s *Store) SiteSeqs(ctx context.Context) (map[string]int64, error) {
 	}
 	return out, nil
 }
+
+// SiteIDs lists every site's ID in a fixed order (the order in which
+// their rows are locked when a change is logged to all of them).
+func (s *Store) SiteIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.q(ctx).Model(&model.Site{}).Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("site ids: %w", translate(err))
+	}
+	return ids, nil
+}

@@ -156,16 +156,6 @@ func (s *Store) lockConversations(ctx context.Context, where string, args ...any
 	return out, nil
 }
 
-// SiteIDs lists every site's ID.
-func (s *Store) SiteIDs(ctx context.Context) ([]string, error) {
-	var ids []string
-	err := s.q(ctx).Model(&model.Site{}).Order("id").Pluck("id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("site ids: %w", translate(err))
-	}
-	return ids, nil
-}
-
 // SetConversationTeam moves a conversation to a team (nil: none).
 func (s *Store) SetConversationTeam(ctx context.Context, id string, teamID *string) error {
 	err := s.q(ctx).Model(&model.Conversation{}).Where("id = ?", id).Update("team_id", teamID).Error
