@@ -185,7 +185,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit,
 		Mail:         service.MailConfig{From: cfg.MailFrom, PublicURL: cfg.PublicURL, Configured: cfg.SMTPURL != ""},
 		MailMetrics:  metrics,
-		PublicOrigin: cfg.PublicOrigin()})
+		PublicOrigin: cfg.PublicOrigin(),
+		Now:          cfg.Clock})
 	var sender service.MailSender
 	if cfg.SMTPURL != "" {
 		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
@@ -250,6 +251,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	go pruneLoop(bgCtx, st, svc, logger)
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); mailLoop(bgCtx, svc, sender, logger) }()
+	slaDone := make(chan struct{})
+	go func() { defer close(slaDone); slaLoop(bgCtx, svc, logger) }()
 	mailIn, err := startSMTPListener(bgCtx, cfg, svc, logger)
 	if err != nil {
 		for _, s := range servers {
@@ -295,6 +298,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	// again, same Message-ID).
 	stopBg()
 	<-mailDone
+	<-slaDone
 	return errors.Join(errs...)
 }
 

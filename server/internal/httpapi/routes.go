@@ -79,6 +79,10 @@ func (a *API) routes(e *echo.Echo) {
 	api.POST("/conversations/:id/messages", a.staffReply, staff...)
 	api.GET("/mail/status", a.mailStatus, staff...)
 
+	// SLAs (issue 12): a site's targets, counted in its opening hours.
+	api.GET("/sites/:id/sla", a.siteSLA, staff...)
+	api.PUT("/sites/:id/sla", a.putSiteSLA, staff...)
+
 	// Customers' email replies from a mail provider's inbound-parse webhook.
 	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }

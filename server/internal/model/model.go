@@ -151,6 +151,10 @@ type Conversation struct {
 	// VisitorSeenAt is the time of the newest message the customer's
 	// widget reported as shown: replies up to it need no mail.
 	VisitorSeenAt *time.Time `json:"-"`
+
+	// SLA (issue 12): due times and state of the site's targets for the
+	// conversation's kind; staff only (ForVisitor drops it).
+	SLA ConversationSLA `json:"sla,omitzero" gorm:"embedded;embeddedPrefix:sla_"`
 }
 
 // Message is one entry of a conversation's thread. Internal messages are
@@ -203,6 +207,7 @@ func (c Conversation) ForVisitor() Conversation {
 	c.AssigneeID = nil
 	c.Tags = nil
 	c.UserAgent = ""
+	c.SLA = ConversationSLA{}
 	return c
 }
 

@@ -105,6 +105,9 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 		conv := &model.Conversation{SiteID: site.ID, VisitorID: visitor.ID, Kind: in.Kind, Status: model.StatusOpen,
 			PageURL: in.PageURL, UserAgent: req.UserAgent, Email: visitor.Email, Name: visitor.Name,
 			Preview: preview(in.Message), CreatedAt: now, UpdatedAt: now, LastMessageAt: now}
+		if err := s.slaStart(ctx, tx, site, conv); err != nil {
+			return nil, nil, err
+		}
 		if err := tx.CreateConversation(ctx, conv); err != nil {
 			return nil, nil, err
 		}

@@ -51,6 +51,7 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	if !a.allow(c) {
 		return nil, nil, model.ErrNotFound
 	}
+	prev := *c
 	now := s.now()
 	msg := &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
 		AuthorName: a.name, Body: in.Body, Internal: in.Internal, Via: a.via, CreatedAt: now}
@@ -88,6 +89,9 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 		c.FirstResponseAt = &now
 	}
 	c.LastMessageAt, c.UpdatedAt, c.Preview = now, now, preview(in.Body)
+	if err := s.slaTrack(ctx, tx, &prev, c, now); err != nil {
+		return nil, nil, err
+	}
 	if err := tx.SaveConversation(ctx, c); err != nil {
 		return nil, nil, err
 	}
@@ -261,7 +265,7 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 		if !canSee(actor, c.SiteID) {
 			return model.ErrNotFound
 		}
-		before := visitorView(c)
+		before, prev := visitorView(c), *c
 		if assignee != nil {
 			u, err := tx.UserByID(ctx, *assignee)
 			if err != nil || u.Disabled || !canSee(u, c.SiteID) {
@@ -281,6 +285,9 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 			c.Tags = tags
 		}
 		c.UpdatedAt = s.now()
+		if err := s.slaTrack(ctx, tx, &prev, c, c.UpdatedAt); err != nil {
+			return err
+		}
 		if err := tx.SaveConversation(ctx, c); err != nil {
 			return err
 		}
@@ -315,6 +322,9 @@ type ConversationQuery struct {
 	Q          string `query:"q"`
 	Limit      int    `query:"limit"`
 	Cursor     string `query:"cursor"`
+
+	// Sort is recent (default) or due (nearest SLA due time first).
+	Sort string `query:"sort"`
 }
 
 // ConversationPage is one page of the inbox. EventsCursor is the event
@@ -365,9 +375,12 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 		return nil, err
 	}
 	list, next, err := s.store.ListConversations(ctx, store.ConversationFilter{SiteIDs: ids, Status: q.Status, Kind: q.Kind,
-		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor})
+		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor, Sort: q.Sort})
 	if err == store.ErrBadCursor {
-		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued for this sort"}}
+	}
+	if err == store.ErrBadSort {
+		return nil, &model.ValidationError{Fields: map[string]string{"sort": "must be one of " + strings.Join(store.SortNames, ", ")}}
 	}
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"holler/server/internal/model"
 )
@@ -127,6 +128,52 @@ type ConversationFilter struct {
 	Query      string
 	Limit      int
 	Cursor     string
+
+	// Sort is the order of the page: one of SortNames ("" is SortRecent).
+	// A cursor continues the order it was issued in.
+	Sort string
+}
+
+// Orders of the inbox.
+const (
+	SortRecent = "recent" // most recently active first (the default)
+	SortDue    = "due"    // nearest SLA due time first
+)
+
+// SortNames are the orders ConversationFilter.Sort accepts.
+var SortNames = []string{SortRecent, SortDue}
+
+// ErrBadSort is returned for an order not in SortNames.
+var ErrBadSort = errors.New("bad sort")
+
+// inboxSort is one order of the inbox: its ORDER BY, the keyset condition
+// of the rows after a cursor, and the cursor of a row.
+type inboxSort struct {
+	order  string
+	after  func(q *gorm.DB, cursor string) (*gorm.DB, error)
+	cursor func(c model.Conversation) string
+}
+
+func sortOf(name string) (inboxSort, error) {
+	switch name {
+	case "", SortRecent:
+		return recentSort, nil
+	case SortDue:
+		return dueSort, nil
+	}
+	return inboxSort{}, ErrBadSort
+}
+
+var recentSort = inboxSort{
+	order: "last_message_at DESC, id DESC",
+	after: func(q *gorm.DB, cursor string) (*gorm.DB, error) {
+		at, id, err := decodeConvCursor(cursor)
+		if err != nil {
+			return nil, err
+		}
+		return q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id), nil
+	},
+	cursor: encodeConvCursor,
 }
 
 // ErrBadCursor is returned for a cursor this store did not issue.
@@ -157,8 +204,8 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListConversations returns one page of conversations, most recently active
-// first, and the cursor of the next page ("" at the end).
+// ListConversations returns one page of conversations in f.Sort's order
+// and the cursor of the next page ("" at the end).
 func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, string, error) {
 	out := []model.Conversation{}
 	if len(f.SiteIDs) == 0 {
@@ -166,6 +213,10 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	}
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 50
+	}
+	order, err := sortOf(f.Sort)
+	if err != nil {
+		return nil, "", err
 	}
 	q := s.q(ctx).Where("site_id IN ?", f.SiteIDs)
 	if f.Status != "" {
@@ -189,19 +240,17 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 			pat, pat, pat, pat, f.SiteIDs, pat)
 	}
 	if f.Cursor != "" {
-		at, id, err := decodeConvCursor(f.Cursor)
-		if err != nil {
+		if q, err = order.after(q, f.Cursor); err != nil {
 			return nil, "", err
 		}
-		q = q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id)
 	}
-	if err := q.Order("last_message_at DESC, id DESC").Limit(f.Limit + 1).Find(&out).Error; err != nil {
+	if err := q.Order(order.order).Limit(f.Limit + 1).Find(&out).Error; err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
 	}
 	next := ""
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		next = encodeConvCursor(out[len(out)-1])
+		next = order.cursor(out[len(out)-1])
 	}
 	return out, next, nil
 }
