@@ -230,9 +230,9 @@ func restartTarget(sla *model.ConversationSLA, target string, minutes *int, sch 
 
 // slaTarget is one target of a conversation as the rules see it.
 type slaTarget struct {
-	name                string
-	due, warn, done     *time.Time
-	warnBit, breachBit  int
+	name               string
+	due, warn, done    *time.Time
+	warnBit, breachBit int
 }
 
 func slaTargets(c *model.Conversation) [2]slaTarget {
