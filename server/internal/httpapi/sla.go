@@ -19,7 +19,7 @@ func (a *API) siteSLA(c echo.Context) error {
 
 // putSiteSLA replaces a site's SLA settings (admins).
 func (a *API) putSiteSLA(c echo.Context) error {
-	var in service.SLASettings
+	var in service.SLAInput
 	if err := bind(c, &in); err != nil {
 		return err
 	}

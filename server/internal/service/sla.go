@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -49,9 +51,17 @@ func (s *Service) SLASettings(ctx context.Context, actor *model.User, siteID str
 	return &SLASettings{Targets: p.Targets, PauseWhenPending: p.PauseWhenPending}, nil
 }
 
+// SLAInput is the body of PUT /api/v1/sites/{id}/sla. Each kind's targets
+// are decoded here, so a value of the wrong type is reported on its own
+// field (targets.complaint.first_response_minutes).
+type SLAInput struct {
+	Targets          map[string]json.RawMessage `json:"targets"`
+	PauseWhenPending bool                       `json:"pause_when_pending"`
+}
+
 // SetSLASettings replaces a site's SLA settings; admins only. A kind left
 // out, or with both targets null, has no targets.
-func (s *Service) SetSLASettings(ctx context.Context, actor *model.User, siteID string, in SLASettings) (*SLASettings, error) {
+func (s *Service) SetSLASettings(ctx context.Context, actor *model.User, siteID string, in SLAInput) (*SLASettings, error) {
 	if _, err := s.Site(ctx, actor, siteID); err != nil {
 		return nil, err
 	}
@@ -60,9 +70,19 @@ func (s *Service) SetSLASettings(ctx context.Context, actor *model.User, siteID 
 	}
 	var v model.Validator
 	targets := map[string]model.SLATarget{}
-	for kind, t := range in.Targets {
+	for kind, raw := range in.Targets {
 		if !contains(model.AllKinds, kind) {
 			v.Add("targets", "kinds must be question, complaint, feedback or praise")
+			continue
+		}
+		var t model.SLATarget
+		if err := json.Unmarshal(raw, &t); err != nil {
+			field := "targets." + kind
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Field != "" {
+				field += "." + te.Field
+			}
+			v.Add(field, "must be a whole number of minutes, or null for no target")
 			continue
 		}
 		for field, m := range map[string]*int{"first_response_minutes": t.FirstResponseMinutes, "resolution_minutes": t.ResolutionMinutes} {
