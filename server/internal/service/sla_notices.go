@@ -163,7 +163,7 @@ func (s *Service) composeEscalation(ctx context.Context, out *holmail.Message, c
 		return nil, errNothingToSay
 	}
 	content.SLATarget = m.Items[0]
-	content.Due = due.In(schedule(site).Location()).Format("2006-01-02 15:04 MST") + " (" + orUTC(site.TimeZone) + ")"
+	content.Due = due.In(schedule(site).Location()).Format("2006-01-02 15:04") + " (" + orUTC(site.TimeZone) + ")"
 	author := conv.Name
 	if author == "" {
 		author = conv.Email
