@@ -10,6 +10,7 @@ import { renderSettings } from './settings.js';
 import { renderTeam } from './team.js';
 import { initUnread, onUnreadChange, totalUnread, countMessage, known } from './unread.js';
 import { beep, desktopNotify, notificationPermission, requestNotifications, soundOn, setSound } from './notify.js';
+import { slaNotice } from './sla.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -317,7 +318,7 @@ function closeDrawer() {
 for (const b of document.querySelectorAll('.nav-open')) b.addEventListener('click', openDrawer);
 byId('nav-close').addEventListener('click', closeDrawer);
 ui.scrim.addEventListener('click', closeDrawer);
-for (const s of ['filter-status', 'filter-kind', 'filter-assignee', 'filter-site']) byId(s).addEventListener('change', () => {
+for (const s of ['filter-status', 'filter-kind', 'filter-assignee', 'filter-site', 'filter-sort']) byId(s).addEventListener('change', () => {
   if (state.view !== 'inbox') location.hash = '#/inbox';
 });
 
@@ -374,6 +375,10 @@ function handleFrame(f) {
       if (c.id === state.openId) conversation.refreshConversation();
       break;
     }
+    case 'sla.warning':
+    case 'sla.escalation':
+      slaNotice(f);
+      break;
     case 'typing': {
       if (d.from_staff) return;
       inbox.setTyping(f.conversation_id);

@@ -4,16 +4,20 @@ import { h, byId, replace, timeEl, debounce, store, toast } from './dom.js';
 import { get, qs, describeError } from './api.js';
 import { state, putConv, byActivity, customerName, isAdmin } from './state.js';
 import { unreadOf, needsCount, countThread } from './unread.js';
+import { slaBadge, byDue } from './sla.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
- * @typedef {{status: string, kind: string, assignee: string, site: string, q: string}} Filters
+ * @typedef {{status: string, kind: string, assignee: string, site: string, q: string, sort: string}} Filters
  */
 
 const FILTER_KEY = 'holler.filters';
 const PAGE = 40;
 /** @type {Filters} */
-const DEFAULTS = { status: 'open', kind: 'all', assignee: 'any', site: 'all', q: '' };
+const DEFAULTS = { status: 'open', kind: 'all', assignee: 'any', site: 'all', q: '', sort: 'recent' };
+/** Client-side order of each server sort. @type {Record<string, (a: Conversation, b: Conversation) => number>} */
+const SORTS = { recent: byActivity, due: byDue };
+const compare = () => SORTS[filters.sort] || byActivity;
 
 /** @type {Filters} */
 let filters = { ...DEFAULTS };
@@ -39,6 +43,7 @@ const el = {
   /** @type {HTMLSelectElement} */ fKind: byId('filter-kind'),
   /** @type {HTMLSelectElement} */ fAssignee: byId('filter-assignee'),
   /** @type {HTMLSelectElement} */ fSite: byId('filter-site'),
+  /** @type {HTMLSelectElement} */ fSort: byId('filter-sort'),
 };
 
 /** Wires the filter controls. Filters persist per browser. */
@@ -47,6 +52,7 @@ export function initInbox() {
   el.search.value = filters.q;
   setSelect(el.fStatus, filters.status, DEFAULTS.status);
   setSelect(el.fKind, filters.kind, DEFAULTS.kind);
+  setSelect(el.fSort, filters.sort, DEFAULTS.sort);
 
   const onFilter = () => {
     filters = {
@@ -55,11 +61,12 @@ export function initInbox() {
       assignee: el.fAssignee.value,
       site: el.fSite.value,
       q: el.search.value.trim(),
+      sort: el.fSort.value,
     };
     store.set(FILTER_KEY, filters);
     reloadInbox().catch(() => {});
   };
-  for (const s of [el.fStatus, el.fKind, el.fAssignee, el.fSite]) s.addEventListener('change', onFilter);
+  for (const s of [el.fStatus, el.fKind, el.fAssignee, el.fSite, el.fSort]) s.addEventListener('change', onFilter);
   const onSearch = debounce(() => {
     if (el.search.value.trim() !== filters.q) onFilter();
   }, 300);
@@ -82,6 +89,7 @@ export function initInbox() {
     el.fKind.value = DEFAULTS.kind;
     el.fAssignee.value = DEFAULTS.assignee;
     el.fSite.value = DEFAULTS.site;
+    el.fSort.value = DEFAULTS.sort;
     el.search.value = '';
     onFilter();
   });
@@ -137,6 +145,7 @@ function query() {
     kind: filters.kind === 'all' ? '' : filters.kind,
     assignee_id: filters.assignee === 'any' ? '' : filters.assignee === 'me' ? state.me?.id || '' : filters.assignee,
     q: filters.q,
+    sort: filters.sort === DEFAULTS.sort ? '' : filters.sort,
     limit: PAGE,
   };
 }
@@ -163,7 +172,7 @@ export async function reloadInbox() {
     const oldest = list.length ? state.convs.get(list[list.length - 1].id) : null;
     for (const id of liveDuringLoad) {
       const c = state.convs.get(id);
-      if (c && matches(c, true) && (!page.next_cursor || !oldest || byActivity(c, oldest) <= 0)) listed.add(id);
+      if (c && matches(c, true) && (!page.next_cursor || !oldest || compare()(c, oldest) <= 0)) listed.add(id);
     }
     liveDuringLoad.clear();
     if (state.openId && state.convs.has(state.openId) && matches(/** @type {Conversation} */ (state.convs.get(state.openId)), true)) {
@@ -273,7 +282,7 @@ function order() {
   return [...listed]
     .map((id) => state.convs.get(id))
     .filter((c) => !!c)
-    .sort(/** @type {any} */ (byActivity))
+    .sort(/** @type {any} */ (compare()))
     .map((c) => /** @type {Conversation} */ (c).id);
 }
 
@@ -350,7 +359,8 @@ function fill(li, c) {
       h('span', { class: 'ci-ref' }, '#' + c.ref),
       h('span', { class: 'status-pill small status-' + c.status }, c.status),
       site ? h('span', { class: 'ci-site' }, site.name) : null,
-      c.assignee_id ? h('span', { class: 'ci-assignee', title: 'Assignee' }, assigneeInitials(c.assignee_id)) : null),
+      c.assignee_id ? h('span', { class: 'ci-assignee', title: 'Assignee' }, assigneeInitials(c.assignee_id)) : null,
+      slaBadge(c)),
     h('p', { class: ['ci-preview', isTyping && 'is-typing'] }, isTyping ? 'typing…' : c.preview || '')));
 }
 

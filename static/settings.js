@@ -7,6 +7,7 @@ import { post, patch } from './api.js';
 import { state, emit, KINDS } from './state.js';
 import { field, checkGroup, checkbox, showErrors, clearErrors, fieldError } from './forms.js';
 import { availabilityCard } from './hours.js';
+import { slaCard } from './sla.js';
 
 /** @typedef {import('./api.js').Site} Site */
 
@@ -222,7 +223,7 @@ function editor(site) {
     h('h2', { id: 'preview-title', class: 'card-title' }, 'Preview'), frame);
 
   updatePreview();
-  return h('div', { class: 'site-editor' }, form, h('div', { class: 'side-col' }, preview, install), availabilityCard(site));
+  return h('div', { class: 'site-editor' }, form, h('div', { class: 'side-col' }, preview, install), availabilityCard(site), slaCard(site));
 }
 
 /**
