@@ -1,13 +1,8 @@
 package hours_test
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
 	"time"
-
-	"holler/server/internal/hours"
-	"holler/server/internal/model"
 )
 
 const weekdays = "mon 09:00-17:30, tue 09:00-17:30, wed 09:00-17:30, thu 09:00-17:30, fri 09:00-17:30"
@@ -120,16 +115,8 @@ func FuzzBusiness(f *testing.F) {
 	f.Add("Australia/Lord_Howe", `[{"day":"sun","open":"01:00","close":"03:00"}]`, "", int64(1775390400), uint16(100))
 	f.Add("UTC", `[]`, "2026-01-02", int64(1767312000), uint16(2000))
 	f.Fuzz(func(t *testing.T, zone, rangesJSON, holidays string, unix int64, minutes uint16) {
-		var rs []model.HoursRange
-		if json.Unmarshal([]byte(rangesJSON), &rs) != nil {
-			return
-		}
-		var hol []string
-		if holidays != "" {
-			hol = strings.Split(holidays, ",")
-		}
-		s, _, p := hours.Parse(zone, rs, hol)
-		if len(p) > 0 {
+		s := fuzzSchedule(t, zone, rangesJSON, holidays)
+		if s == nil {
 			return
 		}
 		const since1990 = 631152000

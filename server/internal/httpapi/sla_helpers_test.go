@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"holler/server/internal/config"
 	"holler/server/internal/testserver"
 )
@@ -121,19 +119,7 @@ func wantTime(t *testing.T, what string, got *time.Time, want time.Time) {
 // fileConv files a conversation of a kind through the widget.
 func fileConv(t *testing.T, s *testserver.Server, kind, text string) customerConv {
 	t.Helper()
-	r := s.Do(t, "POST", createPath(s.DemoKey), "", map[string]any{"kind": kind, "message": text, "name": "Kim Kunde"})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.Status, r.Body)
-	}
-	var out struct {
-		Conversation struct {
-			ID  string `json:"id"`
-			Ref string `json:"ref"`
-		} `json:"conversation"`
-		VisitorToken string `json:"visitor_token"`
-	}
-	r.JSON(t, &out)
-	return customerConv{ID: out.Conversation.ID, Ref: out.Conversation.Ref, VisitorToken: out.VisitorToken}
+	return customerFiles(t, s, map[string]any{"kind": kind, "message": text, "name": "Kim Kunde"})
 }
 
 // setStatus changes a conversation's status as staff.
@@ -160,17 +146,6 @@ type slaNoticeFrame struct {
 	State   string   `json:"state"`
 	Ref     string   `json:"ref"`
 	UserIDs []string `json:"user_ids"`
-}
-
-// nextFrameOf reads frames until one of type typ about conversation id.
-func nextFrameOf(t *testing.T, ws *websocket.Conn, typ, id string) socketFrame {
-	t.Helper()
-	for {
-		f := readFrame(t, ws)
-		if f.Type == typ && f.ConversationID == id {
-			return f
-		}
-	}
 }
 
 func decode[T any](t *testing.T, raw json.RawMessage) T {
