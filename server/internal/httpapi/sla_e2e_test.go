@@ -96,10 +96,10 @@ func TestSLASettings(t *testing.T) {
 func TestSLADueInBusinessHours(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		clock := testserver.NewClock(slaFriday)
-		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: withClock(clock)})
+		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: slaConfig(clock)})
 		admin := s.AdminToken(t)
-		berlinHours(t, s, admin)
-		putSLA(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60, "resolution_minutes": 480},
+		slaBerlinHours(t, s, admin)
+		slaPut(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60, "resolution_minutes": 480},
 			"question": {"first_response_minutes": 30}}}`)
 
 		r := s.Do(t, "POST", createPath(s.DemoKey), "", map[string]any{"kind": "complaint", "message": "the parcel is late"})
@@ -115,8 +115,8 @@ func TestSLADueInBusinessHours(t *testing.T) {
 		if r := s.Do(t, "GET", createPath(s.DemoKey)+"/"+c.ID, c.VisitorToken, nil); strings.Contains(string(r.Body), `"sla"`) {
 			t.Fatalf("the customer's thread carries the sla: %s", r.Body)
 		}
-		q := fileConv(t, s, "question", "do you ship to Austria?")
-		f := fileConv(t, s, "feedback", "nice shop")
+		q := slaFile(t, s, "question", "do you ship to Austria?")
+		f := slaFile(t, s, "feedback", "nice shop")
 
 		// 60 minutes: the last 30 of Friday and 30 of Monday (now CEST);
 		// 480: 30 on Friday and 450 on Monday. Warnings at 48 and 384.
@@ -124,13 +124,13 @@ func TestSLADueInBusinessHours(t *testing.T) {
 		if v.State != "ok" || v.PausedAt != nil {
 			t.Errorf("new complaint: %+v, want ok", v)
 		}
-		wantTime(t, "first_response_due", v.FirstResponseDue, berlin(t, "2026-03-30 09:30"))
-		wantTime(t, "resolution_due", v.ResolutionDue, berlin(t, "2026-03-30 16:30"))
-		wantTime(t, "due_at", v.DueAt, berlin(t, "2026-03-30 09:30"))
+		slaWantTime(t, "first_response_due", v.FirstResponseDue, slaBerlin(t, "2026-03-30 09:30"))
+		slaWantTime(t, "resolution_due", v.ResolutionDue, slaBerlin(t, "2026-03-30 16:30"))
+		slaWantTime(t, "due_at", v.DueAt, slaBerlin(t, "2026-03-30 09:30"))
 		// 30 minutes run out exactly at Friday's closing.
 		v = slaOf(t, s, admin, q.ID)
-		wantTime(t, "question first_response_due", v.FirstResponseDue, berlin(t, "2026-03-27 17:30"))
-		wantTime(t, "question resolution_due", v.ResolutionDue, time.Time{})
+		slaWantTime(t, "question first_response_due", v.FirstResponseDue, slaBerlin(t, "2026-03-27 17:30"))
+		slaWantTime(t, "question resolution_due", v.ResolutionDue, time.Time{})
 		if v = slaOf(t, s, admin, f.ID); v.State != "none" || v.FirstResponseDue != nil || v.ResolutionDue != nil || v.DueAt != nil {
 			t.Errorf("feedback: %+v, want none", v)
 		}
@@ -147,32 +147,32 @@ func TestSLADueInBusinessHours(t *testing.T) {
 		}
 
 		// Monday 09:20: 50 of the 60 minutes are used.
-		clock.Set(berlin(t, "2026-03-30 09:20"))
-		waitSLAState(t, s, admin, c.ID, "warning")
+		clock.Set(slaBerlin(t, "2026-03-30 09:20"))
+		slaWaitState(t, s, admin, c.ID, "warning")
 		staffSays(t, s, admin, c.ID, "sorry, we are on it", false)
 		v = slaOf(t, s, admin, c.ID)
 		if v.State != "ok" {
 			t.Errorf("answered in time, resolution running: %+v, want ok", v)
 		}
-		wantTime(t, "due_at after the first response", v.DueAt, berlin(t, "2026-03-30 16:30"))
+		slaWantTime(t, "due_at after the first response", v.DueAt, slaBerlin(t, "2026-03-30 16:30"))
 
-		clock.Set(berlin(t, "2026-03-30 16:31"))
-		waitSLAState(t, s, admin, c.ID, "breached")
-		setStatus(t, s, admin, c.ID, "resolved")
+		clock.Set(slaBerlin(t, "2026-03-30 16:31"))
+		slaWaitState(t, s, admin, c.ID, "breached")
+		slaSetStatus(t, s, admin, c.ID, "resolved")
 		if v = slaOf(t, s, admin, c.ID); v.State != "breached" || v.DueAt != nil {
 			t.Errorf("resolved late: %+v, want breached with nothing running", v)
 		}
 		// The customer writes again at 16:40: 480 minutes from now are 50 on
 		// Monday and 430 on Tuesday.
-		clock.Set(berlin(t, "2026-03-30 16:40"))
-		visitorSays(t, s, c, "it is still not here")
+		clock.Set(slaBerlin(t, "2026-03-30 16:40"))
+		slaVisitorSays(t, s, c, "it is still not here")
 		v = slaOf(t, s, admin, c.ID)
 		if v.State != "ok" {
 			t.Errorf("reopened: %+v, want ok", v)
 		}
-		wantTime(t, "reopened resolution_due", v.ResolutionDue, berlin(t, "2026-03-31 16:10"))
-		wantTime(t, "reopened first_response_due (met, kept)", v.FirstResponseDue, berlin(t, "2026-03-30 09:30"))
-		setStatus(t, s, admin, c.ID, "resolved")
+		slaWantTime(t, "reopened resolution_due", v.ResolutionDue, slaBerlin(t, "2026-03-31 16:10"))
+		slaWantTime(t, "reopened first_response_due (met, kept)", v.FirstResponseDue, slaBerlin(t, "2026-03-30 09:30"))
+		slaSetStatus(t, s, admin, c.ID, "resolved")
 		if v = slaOf(t, s, admin, c.ID); v.State != "met" {
 			t.Errorf("resolved in time after the reopen: %+v, want met", v)
 		}
@@ -188,66 +188,66 @@ func TestSLADueInBusinessHours(t *testing.T) {
 func TestSLAPauseWhenPending(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		clock := testserver.NewClock(slaFriday)
-		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: withClock(clock)})
+		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: slaConfig(clock)})
 		admin := s.AdminToken(t)
-		berlinHours(t, s, admin)
-		putSLA(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60, "resolution_minutes": 480}}, "pause_when_pending": true}`)
+		slaBerlinHours(t, s, admin)
+		slaPut(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60, "resolution_minutes": 480}}, "pause_when_pending": true}`)
 
-		paused := fileConv(t, s, "complaint", "where is my order?")
-		twin := fileConv(t, s, "complaint", "where is my refund?")
-		clock.Set(berlin(t, "2026-03-27 17:10"))
-		setStatus(t, s, admin, paused.ID, "pending")
+		paused := slaFile(t, s, "complaint", "where is my order?")
+		twin := slaFile(t, s, "complaint", "where is my refund?")
+		clock.Set(slaBerlin(t, "2026-03-27 17:10"))
+		slaSetStatus(t, s, admin, paused.ID, "pending")
 		v := slaOf(t, s, admin, paused.ID)
-		wantTime(t, "paused_at", v.PausedAt, berlin(t, "2026-03-27 17:10"))
-		wantTime(t, "due while paused", v.FirstResponseDue, berlin(t, "2026-03-30 09:30"))
+		slaWantTime(t, "paused_at", v.PausedAt, slaBerlin(t, "2026-03-27 17:10"))
+		slaWantTime(t, "due while paused", v.FirstResponseDue, slaBerlin(t, "2026-03-30 09:30"))
 
 		// Monday 10:00, half an hour past both due times: the twin breaches,
 		// the paused one does not (the scheduler looked at both: it handles
 		// every due row in one pass, earliest first).
-		clock.Set(berlin(t, "2026-03-30 10:00"))
-		waitSLAState(t, s, admin, twin.ID, "breached")
+		clock.Set(slaBerlin(t, "2026-03-30 10:00"))
+		slaWaitState(t, s, admin, twin.ID, "breached")
 		if v = slaOf(t, s, admin, paused.ID); v.State != "ok" || v.PausedAt == nil {
 			t.Fatalf("paused conversation: %+v, want ok and paused", v)
 		}
 		// The customer answers: 20 minutes on Friday and 60 on Monday were
 		// spent pending, and every running due time moves by 80 business
 		// minutes (resolution: 16:30 + 60 to closing + 20 on Tuesday).
-		visitorSays(t, s, paused, "here is my order number")
+		slaVisitorSays(t, s, paused, "here is my order number")
 		v = slaOf(t, s, admin, paused.ID)
 		if v.State != "ok" || v.PausedAt != nil {
 			t.Errorf("after pending: %+v, want ok, running", v)
 		}
-		wantTime(t, "moved first_response_due", v.FirstResponseDue, berlin(t, "2026-03-30 10:50"))
-		wantTime(t, "moved resolution_due", v.ResolutionDue, berlin(t, "2026-03-31 09:20"))
+		slaWantTime(t, "moved first_response_due", v.FirstResponseDue, slaBerlin(t, "2026-03-30 10:50"))
+		slaWantTime(t, "moved resolution_due", v.ResolutionDue, slaBerlin(t, "2026-03-31 09:20"))
 		staffSays(t, s, admin, paused.ID, "thanks, found it", false)
-		clock.Set(berlin(t, "2026-03-30 10:30"))
-		setStatus(t, s, admin, paused.ID, "resolved")
+		clock.Set(slaBerlin(t, "2026-03-30 10:30"))
+		slaSetStatus(t, s, admin, paused.ID, "resolved")
 		if v = slaOf(t, s, admin, paused.ID); v.State != "met" {
 			t.Errorf("resolved in time: %+v, want met", v)
 		}
 
 		// Pending before any reply; the reply comes after the first response
 		// was due by the wall clock, but the clock stood still.
-		early := fileConv(t, s, "complaint", "broken on arrival")
-		setStatus(t, s, admin, early.ID, "pending")
-		clock.Set(berlin(t, "2026-03-30 12:00"))
+		early := slaFile(t, s, "complaint", "broken on arrival")
+		slaSetStatus(t, s, admin, early.ID, "pending")
+		clock.Set(slaBerlin(t, "2026-03-30 12:00"))
 		staffSays(t, s, admin, early.ID, "we will send a new one", false)
 		v = slaOf(t, s, admin, early.ID)
 		if v.State != "ok" {
 			t.Errorf("first reply while paused: %+v, want ok (met, resolution paused)", v)
 		}
-		wantTime(t, "still paused, from the reply", v.PausedAt, berlin(t, "2026-03-30 12:00"))
-		wantTime(t, "first response due moved by the pause so far", v.FirstResponseDue, berlin(t, "2026-03-30 13:00"))
+		slaWantTime(t, "still paused, from the reply", v.PausedAt, slaBerlin(t, "2026-03-30 12:00"))
+		slaWantTime(t, "first response due moved by the pause so far", v.FirstResponseDue, slaBerlin(t, "2026-03-30 13:00"))
 
 		// Without the setting, pending is just a status.
-		putSLA(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60, "resolution_minutes": 480}}}`)
-		plain := fileConv(t, s, "complaint", "wrong size")
-		setStatus(t, s, admin, plain.ID, "pending")
+		slaPut(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60, "resolution_minutes": 480}}}`)
+		plain := slaFile(t, s, "complaint", "wrong size")
+		slaSetStatus(t, s, admin, plain.ID, "pending")
 		v = slaOf(t, s, admin, plain.ID)
 		if v.PausedAt != nil {
 			t.Errorf("pending without pause_when_pending: %+v, want running", v)
 		}
-		wantTime(t, "unpaused due", v.FirstResponseDue, berlin(t, "2026-03-30 13:00"))
+		slaWantTime(t, "unpaused due", v.FirstResponseDue, slaBerlin(t, "2026-03-30 13:00"))
 	})
 }
 
@@ -258,20 +258,20 @@ func TestSLAPauseWhenPending(t *testing.T) {
 func TestSLASortByDue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		clock := testserver.NewClock(slaFriday)
-		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: withClock(clock)})
+		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: slaConfig(clock)})
 		admin := s.AdminToken(t)
-		putSLA(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60}, "question": {"first_response_minutes": 15}}}`)
+		slaPut(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 60}, "question": {"first_response_minutes": 15}}}`)
 
 		// Filed a minute apart, 24/7: due times interleave by kind.
 		var want []string
 		complaints, questions, none := []string{}, []string{}, []string{}
 		for range 4 {
-			complaints = append(complaints, fileConv(t, s, "complaint", "late").ID)
-			questions = append(questions, fileConv(t, s, "question", "when?").ID)
-			none = append(none, fileConv(t, s, "praise", "great").ID)
+			complaints = append(complaints, slaFile(t, s, "complaint", "late").ID)
+			questions = append(questions, slaFile(t, s, "question", "when?").ID)
+			none = append(none, slaFile(t, s, "praise", "great").ID)
 			clock.Advance(time.Minute)
 		}
-		answered := fileConv(t, s, "question", "answered")
+		answered := slaFile(t, s, "question", "answered")
 		staffSays(t, s, admin, answered.ID, "here you go", false)
 		// Questions are due at 15, 16, 17, 18 minutes; complaints at 60..63;
 		// the rest have none, and come last in id order.

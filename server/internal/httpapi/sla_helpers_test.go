@@ -15,8 +15,8 @@ import (
 // spring-forward change that weekend.
 var slaFriday = time.Date(2026, 3, 27, 16, 0, 0, 0, time.UTC)
 
-// berlin reads a Berlin wall-clock time of the test's weeks ("2026-03-30 09:30").
-func berlin(t *testing.T, wall string) time.Time {
+// slaBerlin reads a Berlin wall-clock time of the test's weeks ("2026-03-30 09:30").
+func slaBerlin(t *testing.T, wall string) time.Time {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -36,8 +36,8 @@ var slaWeekdays = []map[string]string{
 	{"day": "fri", "open": "09:00", "close": "17:30"},
 }
 
-// withClock runs a server on the test's clock, without rate limits.
-func withClock(clock *testserver.Clock, more ...func(*config.Config)) func(*config.Config) {
+// slaConfig runs a server on the test's clock, without rate limits.
+func slaConfig(clock *testserver.Clock, more ...func(*config.Config)) func(*config.Config) {
 	return func(c *config.Config) {
 		c.RateLimit = false
 		clock.Configure(c)
@@ -47,8 +47,8 @@ func withClock(clock *testserver.Clock, more ...func(*config.Config)) func(*conf
 	}
 }
 
-// berlinHours gives the Demo site weekday hours in Berlin.
-func berlinHours(t *testing.T, s *testserver.Server, admin string) {
+// slaBerlinHours gives the Demo site weekday hours in Berlin.
+func slaBerlinHours(t *testing.T, s *testserver.Server, admin string) {
 	t.Helper()
 	r := s.Do(t, "PATCH", "/api/v1/sites/"+s.DemoSite, admin, map[string]any{"time_zone": "Europe/Berlin", "hours": slaWeekdays})
 	if r.Status != http.StatusOK {
@@ -56,8 +56,8 @@ func berlinHours(t *testing.T, s *testserver.Server, admin string) {
 	}
 }
 
-// putSLA sets the Demo site's SLA settings.
-func putSLA(t *testing.T, s *testserver.Server, admin string, body string) {
+// slaPut sets the Demo site's SLA settings.
+func slaPut(t *testing.T, s *testserver.Server, admin string, body string) {
 	t.Helper()
 	r := s.Do(t, "PUT", "/api/v1/sites/"+s.DemoSite+"/sla", admin, body)
 	if r.Status != http.StatusOK {
@@ -93,9 +93,9 @@ func slaOf(t *testing.T, s *testserver.Server, token, id string) slaView {
 	return *out.Conversation.SLA
 }
 
-// waitSLAState polls until the conversation's SLA state is want (the
+// slaWaitState polls until the conversation's SLA state is want (the
 // scheduler moves it when a warning or due time passes).
-func waitSLAState(t *testing.T, s *testserver.Server, token, id, want string) slaView {
+func slaWaitState(t *testing.T, s *testserver.Server, token, id, want string) slaView {
 	t.Helper()
 	var v slaView
 	eventually(t, "sla state "+want, func() bool {
@@ -105,8 +105,8 @@ func waitSLAState(t *testing.T, s *testserver.Server, token, id, want string) sl
 	return v
 }
 
-// wantTime checks an instant (nil when want is zero).
-func wantTime(t *testing.T, what string, got *time.Time, want time.Time) {
+// slaWantTime checks an instant (nil when want is zero).
+func slaWantTime(t *testing.T, what string, got *time.Time, want time.Time) {
 	t.Helper()
 	switch {
 	case want.IsZero() && got != nil:
@@ -116,14 +116,14 @@ func wantTime(t *testing.T, what string, got *time.Time, want time.Time) {
 	}
 }
 
-// fileConv files a conversation of a kind through the widget.
-func fileConv(t *testing.T, s *testserver.Server, kind, text string) customerConv {
+// slaFile files a conversation of a kind through the widget.
+func slaFile(t *testing.T, s *testserver.Server, kind, text string) customerConv {
 	t.Helper()
 	return customerFiles(t, s, map[string]any{"kind": kind, "message": text, "name": "Kim Kunde"})
 }
 
-// setStatus changes a conversation's status as staff.
-func setStatus(t *testing.T, s *testserver.Server, token, id, status string) {
+// slaSetStatus changes a conversation's status as staff.
+func slaSetStatus(t *testing.T, s *testserver.Server, token, id, status string) {
 	t.Helper()
 	r := s.Do(t, "PATCH", "/api/v1/conversations/"+id, token, map[string]any{"status": status})
 	if r.Status != http.StatusOK {
@@ -131,8 +131,8 @@ func setStatus(t *testing.T, s *testserver.Server, token, id, status string) {
 	}
 }
 
-// visitorSays posts a customer message on their conversation.
-func visitorSays(t *testing.T, s *testserver.Server, c customerConv, body string) {
+// slaVisitorSays posts a customer message on their conversation.
+func slaVisitorSays(t *testing.T, s *testserver.Server, c customerConv, body string) {
 	t.Helper()
 	r := s.Do(t, "POST", createPath(s.DemoKey)+"/"+c.ID+"/messages", c.VisitorToken, map[string]any{"body": body})
 	if r.Status != http.StatusCreated {
@@ -148,7 +148,7 @@ type slaNoticeFrame struct {
 	UserIDs []string `json:"user_ids"`
 }
 
-func decode[T any](t *testing.T, raw json.RawMessage) T {
+func slaDecode[T any](t *testing.T, raw json.RawMessage) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {

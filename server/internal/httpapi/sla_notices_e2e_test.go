@@ -17,11 +17,11 @@ import (
 	"holler/server/internal/testserver"
 )
 
-// noticeAndUpdate reads frames until the live notice of type typ about
+// slaNoticeAndUpdate reads frames until the live notice of type typ about
 // conversation id and its conversation.updated event with SLA state state
 // both arrived (stored events and live notices take different paths, so
 // their order is not fixed), and returns the notice.
-func noticeAndUpdate(t *testing.T, ws *websocket.Conn, id, typ, state string) socketFrame {
+func slaNoticeAndUpdate(t *testing.T, ws *websocket.Conn, id, typ, state string) socketFrame {
 	t.Helper()
 	var notice *socketFrame
 	updated := false
@@ -31,17 +31,17 @@ func noticeAndUpdate(t *testing.T, ws *websocket.Conn, id, typ, state string) so
 		case f.ConversationID != id:
 		case f.Type == typ && notice == nil:
 			notice = &f
-		case f.Type == model.EventConversationUpdated && frameSLAState(t, f) == state:
+		case f.Type == model.EventConversationUpdated && slaFrameState(t, f) == state:
 			updated = true
 		}
 	}
 	return *notice
 }
 
-// frameSLAState is the sla state a conversation.updated frame carries.
-func frameSLAState(t *testing.T, f socketFrame) string {
+// slaFrameState is the sla state a conversation.updated frame carries.
+func slaFrameState(t *testing.T, f socketFrame) string {
 	t.Helper()
-	return decode[struct {
+	return slaDecode[struct {
 		Conversation struct {
 			SLA slaView `json:"sla"`
 		} `json:"conversation"`
@@ -65,7 +65,7 @@ func slaUpdates(t *testing.T, s *testserver.Server, token, last, lastState strin
 		if f.Type != model.EventConversationUpdated {
 			continue
 		}
-		state := frameSLAState(t, f)
+		state := slaFrameState(t, f)
 		if counts[f.ConversationID] == nil {
 			counts[f.ConversationID] = map[string]int{}
 		}
@@ -76,8 +76,8 @@ func slaUpdates(t *testing.T, s *testserver.Server, token, last, lastState strin
 	}
 }
 
-// refsIn counts the escalation mails per conversation ref in subjects.
-func refsIn(msgs []mailtest.Received, refs ...string) map[string]int {
+// slaRefsIn counts the escalation mails per conversation ref in subjects.
+func slaRefsIn(msgs []mailtest.Received, refs ...string) map[string]int {
 	out := map[string]int{}
 	for _, m := range msgs {
 		for _, ref := range refs {
@@ -99,7 +99,7 @@ func TestSLAWarningAndEscalation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dialect string) {
 		smtp := mailtest.Start(t)
 		clock := testserver.NewClock(slaFriday)
-		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: withClock(clock, withMail(smtp))})
+		s := testserver.Start(t, testserver.Options{Dialect: dialect, Configure: slaConfig(clock, withMail(smtp))})
 		admin := s.AdminToken(t)
 		quietAdmin(t, s, admin)
 		var me struct{ User struct{ ID string } }
@@ -107,7 +107,7 @@ func TestSLAWarningAndEscalation(t *testing.T) {
 		if r := s.Do(t, "PATCH", "/api/v1/sites/"+s.DemoSite, admin, map[string]any{"locale": "de"}); r.Status != http.StatusOK {
 			t.Fatalf("locale: %d %s", r.Status, r.Body)
 		}
-		putSLA(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 10}}}`)
+		slaPut(t, s, admin, `{"targets": {"complaint": {"first_response_minutes": 10}}}`)
 		assignee := createAgent(t, s, admin, "assignee@example.com", "none")
 		createAgent(t, s, admin, "watcher@example.com", "none")
 		ws := dialStaff(t, s, s.Login(t, "watcher@example.com", testserver.Password), nil)
@@ -119,13 +119,13 @@ func TestSLAWarningAndEscalation(t *testing.T) {
 		}
 
 		clock.Advance(9 * time.Minute)
-		w := decode[slaNoticeFrame](t, noticeAndUpdate(t, ws, c.ID, model.EventSLAWarning, "warning").Data)
+		w := slaDecode[slaNoticeFrame](t, slaNoticeAndUpdate(t, ws, c.ID, model.EventSLAWarning, "warning").Data)
 		if w.Target != "first_response" || w.State != "warning" || w.Ref != c.Ref || !slices.Equal(w.UserIDs, []string{assignee}) {
 			t.Errorf("warning notice %+v, want the assignee's first-response warning", w)
 		}
 
 		clock.Advance(2 * time.Minute)
-		e := decode[slaNoticeFrame](t, noticeAndUpdate(t, ws, c.ID, model.EventSLAEscalation, "breached").Data)
+		e := slaDecode[slaNoticeFrame](t, slaNoticeAndUpdate(t, ws, c.ID, model.EventSLAEscalation, "breached").Data)
 		slices.Sort(e.UserIDs)
 		want := []string{assignee, me.User.ID}
 		slices.Sort(want)
@@ -167,11 +167,11 @@ func TestSLANoticesTwoInstances(t *testing.T) {
 	smtp := mailtest.Start(t)
 	clock := testserver.NewClock(slaFriday)
 	db := store.Options{DatabaseURL: storetest.FreshPostgres(t)}
-	s1 := testserver.Start(t, testserver.Options{Store: &db, Configure: withClock(clock, withMail(smtp))})
-	s2 := testserver.Start(t, testserver.Options{Store: &db, Configure: withClock(clock, withMail(smtp))})
+	s1 := testserver.Start(t, testserver.Options{Store: &db, Configure: slaConfig(clock, withMail(smtp))})
+	s2 := testserver.Start(t, testserver.Options{Store: &db, Configure: slaConfig(clock, withMail(smtp))})
 	admin1, admin2 := s1.AdminToken(t), s2.AdminToken(t)
 	quietAdmin(t, s1, admin1)
-	putSLA(t, s1, admin1, `{"targets": {"complaint": {"first_response_minutes": 10}}}`)
+	slaPut(t, s1, admin1, `{"targets": {"complaint": {"first_response_minutes": 10}}}`)
 
 	const n = 12
 	var refs, ids []string
@@ -180,24 +180,24 @@ func TestSLANoticesTwoInstances(t *testing.T) {
 		if i%2 == 1 {
 			s = s2
 		}
-		c := fileConv(t, s, "complaint", fmt.Sprintf("complaint %d", i))
+		c := slaFile(t, s, "complaint", fmt.Sprintf("complaint %d", i))
 		refs, ids = append(refs, c.Ref), append(ids, c.ID)
 	}
 	clock.Advance(9 * time.Minute)
 	for _, id := range ids {
-		waitSLAState(t, s2, admin2, id, "warning")
+		slaWaitState(t, s2, admin2, id, "warning")
 	}
 	clock.Advance(2 * time.Minute)
 	smtp.WaitTo(t, s1.Admin, n)
 	// A later witness: filed now, due 10 minutes on; the clock jumps past
 	// its warning and due time at once, so only its escalation goes out.
-	w := fileConv(t, s2, "complaint", "witness")
+	w := slaFile(t, s2, "complaint", "witness")
 	clock.Advance(11 * time.Minute)
 	mails := smtp.WaitTo(t, s1.Admin, n+1)
 	if len(mails) != n+1 {
 		t.Errorf("%d escalation mails, want %d", len(mails), n+1)
 	}
-	for ref, k := range refsIn(mails, append(refs, w.Ref)...) {
+	for ref, k := range slaRefsIn(mails, append(refs, w.Ref)...) {
 		if k != 1 {
 			t.Errorf("%s escalated by mail %d times", ref, k)
 		}
@@ -222,25 +222,25 @@ func TestSLACatchUpAfterRestart(t *testing.T) {
 		clock := testserver.NewClock(slaFriday)
 		db := storetest.Options(t, dialect)
 		start := func() (*testserver.Server, string) {
-			s := testserver.Start(t, testserver.Options{Store: &db, Configure: withClock(clock, withMail(smtp))})
+			s := testserver.Start(t, testserver.Options{Store: &db, Configure: slaConfig(clock, withMail(smtp))})
 			return s, s.AdminToken(t)
 		}
 		s1, admin := start()
 		quietAdmin(t, s1, admin)
-		putSLA(t, s1, admin, `{"targets": {"complaint": {"first_response_minutes": 10}}}`)
-		c := fileConv(t, s1, "complaint", "first")
+		slaPut(t, s1, admin, `{"targets": {"complaint": {"first_response_minutes": 10}}}`)
+		c := slaFile(t, s1, "complaint", "first")
 		clock.Advance(5 * time.Minute)
-		d := fileConv(t, s1, "complaint", "second")
+		d := slaFile(t, s1, "complaint", "second")
 		// T+9: c warns while s1 runs.
 		clock.Advance(4 * time.Minute)
-		waitSLAState(t, s1, admin, c.ID, "warning")
+		slaWaitState(t, s1, admin, c.ID, "warning")
 		s1.Stop(t)
 
 		// T+14 while nothing runs: c is past due, d past its warning.
 		clock.Advance(5 * time.Minute)
 		s2, admin := start()
-		waitSLAState(t, s2, admin, c.ID, "breached")
-		waitSLAState(t, s2, admin, d.ID, "warning")
+		slaWaitState(t, s2, admin, c.ID, "breached")
+		slaWaitState(t, s2, admin, d.ID, "warning")
 		smtp.WaitTo(t, s2.Admin, 1)
 		// The outbox records the send before the stop: a stop in the middle
 		// of a send may send that mail again (the outbox's rule, not the
@@ -251,9 +251,9 @@ func TestSLACatchUpAfterRestart(t *testing.T) {
 		// T+16 on a third start: d's escalation; c's is not repeated.
 		clock.Advance(2 * time.Minute)
 		s3, admin := start()
-		waitSLAState(t, s3, admin, d.ID, "breached")
+		slaWaitState(t, s3, admin, d.ID, "breached")
 		mails := smtp.WaitTo(t, s3.Admin, 2)
-		if got := refsIn(mails, c.Ref, d.Ref); len(mails) != 2 || got[c.Ref] != 1 || got[d.Ref] != 1 {
+		if got := slaRefsIn(mails, c.Ref, d.Ref); len(mails) != 2 || got[c.Ref] != 1 || got[d.Ref] != 1 {
 			t.Errorf("escalation mails by ref %v (%d mails), want one each (c %s, d %s)", got, len(mails), c.Ref, d.Ref)
 		}
 		counts := slaUpdates(t, s3, admin, d.ID, "breached")

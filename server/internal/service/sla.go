@@ -256,10 +256,8 @@ type slaTarget struct {
 }
 
 func slaTargets(c *model.Conversation) [2]slaTarget {
-	firstDone := c.FirstResponseAt
-	if firstDone == nil {
-		firstDone = c.SLA.ResolvedAt // resolved without a reply: nothing left to answer
-	}
+	// Resolved without a reply: nothing was left to answer from then on.
+	firstDone := earlier(c.FirstResponseAt, c.SLA.ResolvedAt)
 	return [2]slaTarget{
 		{model.SLAFirstResponse, c.SLA.FirstResponseDue, c.SLA.FirstResponseWarn, firstDone,
 			model.SLANoticeFirstWarning, model.SLANoticeFirstBreach},
