@@ -116,6 +116,7 @@ func TestSLADueInBusinessHours(t *testing.T) {
 			t.Fatalf("the customer's thread carries the sla: %s", r.Body)
 		}
 		q := slaFile(t, s, "question", "do you ship to Austria?")
+		spam := slaFile(t, s, "question", "buy cheap watches")
 		f := slaFile(t, s, "feedback", "nice shop")
 
 		// 60 minutes: the last 30 of Friday and 30 of Monday (now CEST);
@@ -145,11 +146,21 @@ func TestSLADueInBusinessHours(t *testing.T) {
 		if v = slaOf(t, s, admin, q.ID); v.State != "met" || v.DueAt != nil {
 			t.Errorf("answered in time: %+v, want met", v)
 		}
+		// Resolved without a reply: nothing is left to answer, in time; a
+		// reply after the due time does not undo that.
+		slaSetStatus(t, s, admin, spam.ID, "resolved")
+		if v = slaOf(t, s, admin, spam.ID); v.State != "met" || v.DueAt != nil {
+			t.Errorf("resolved without a reply: %+v, want met", v)
+		}
 
 		// Monday 09:20: 50 of the 60 minutes are used.
 		clock.Set(slaBerlin(t, "2026-03-30 09:20"))
 		slaWaitState(t, s, admin, c.ID, "warning")
 		staffSays(t, s, admin, c.ID, "sorry, we are on it", false)
+		staffSays(t, s, admin, spam.ID, "we do not buy watches", false)
+		if v = slaOf(t, s, admin, spam.ID); v.State != "met" {
+			t.Errorf("a late reply after resolving: %+v, want met", v)
+		}
 		v = slaOf(t, s, admin, c.ID)
 		if v.State != "ok" {
 			t.Errorf("answered in time, resolution running: %+v, want ok", v)
