@@ -14,6 +14,7 @@ import { initUnread, onUnreadChange, totalUnread, countMessage, known } from './
 import { beep, desktopNotify, notificationPermission, requestNotifications, soundOn, setSound } from './notify.js';
 import { loadTeams, initTeamFilter, teamKey, onTeamsFrame } from './teams-inbox.js';
 import { routingChanged } from './teams-admin.js';
+import { slaNotice } from './sla.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -385,6 +386,10 @@ function handleFrame(f) {
     case 'canned_reply.updated':
     case 'canned_reply.deleted':
       cannedChanged();
+      break;
+    case 'sla.warning':
+    case 'sla.escalation':
+      slaNotice(f);
       break;
     case 'typing': {
       if (d.from_staff) return;

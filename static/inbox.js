@@ -6,6 +6,7 @@ import { state, putConv, byActivity, customerName, isAdmin } from './state.js';
 import { unreadOf, needsCount, countThread } from './unread.js';
 import { teamParam, teamMatches, teamChip } from './teams-inbox.js';
 import { angerMark, byAnger } from './anger.js';
+import { slaBadge, byDue } from './sla.js';
 
 /**
  * @typedef {import('./api.js').Conversation} Conversation
@@ -17,7 +18,7 @@ const PAGE = 40;
 /** @type {Filters} */
 const DEFAULTS = { status: 'open', kind: 'all', assignee: 'any', site: 'all', q: '', sort: 'recent' };
 /** The list orders (the server's sort=), each with its comparator. */
-const SORTS = { recent: byActivity, anger: byAnger };
+const SORTS = { recent: byActivity, due: byDue, anger: byAnger };
 
 /** @type {Filters} */
 let filters = { ...DEFAULTS };
@@ -373,7 +374,8 @@ function fill(li, c) {
       site ? h('span', { class: 'ci-site' }, site.name) : null,
       teamChip(c),
       angerMark(c),
-      c.assignee_id ? h('span', { class: 'ci-assignee', title: 'Assignee' }, assigneeInitials(c.assignee_id)) : null),
+      c.assignee_id ? h('span', { class: 'ci-assignee', title: 'Assignee' }, assigneeInitials(c.assignee_id)) : null,
+      slaBadge(c)),
     h('p', { class: ['ci-preview', isTyping && 'is-typing'] }, isTyping ? 'typing…' : c.preview || '')));
 }
 

@@ -9,6 +9,7 @@ import { field, checkGroup, checkbox, showErrors, clearErrors, fieldError } from
 import { availabilityCard } from './hours.js';
 import { reviewsCard } from './reviews.js';
 import { routingCard } from './teams-admin.js';
+import { slaCard } from './sla.js';
 
 /** @typedef {import('./api.js').Site} Site */
 
@@ -225,7 +226,7 @@ function editor(site) {
 
   updatePreview();
   return h('div', { class: 'site-editor' }, form, h('div', { class: 'side-col' }, preview, install), availabilityCard(site),
-    reviewsCard(site), routingCard(site));
+    reviewsCard(site), routingCard(site), slaCard(site));
 }
 
 /**

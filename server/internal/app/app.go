@@ -185,7 +185,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	svc := service.New(service.Options{Store: st, Signer: signer, Logger: logger, RateLimit: cfg.RateLimit,
 		Mail:         service.MailConfig{From: cfg.MailFrom, PublicURL: cfg.PublicURL, Configured: cfg.SMTPURL != ""},
 		MailMetrics:  metrics,
-		PublicOrigin: cfg.PublicOrigin()})
+		PublicOrigin: cfg.PublicOrigin(),
+		Now:          cfg.Clock})
 	var sender service.MailSender
 	if cfg.SMTPURL != "" {
 		smtpCfg, err := mail.ParseURL(cfg.SMTPURL)
@@ -253,6 +254,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	go func() { defer close(mailDone); mailLoop(bgCtx, svc, sender, logger) }()
 	assignDone := make(chan struct{})
 	go func() { defer close(assignDone); assignLoop(bgCtx, svc, newAssignMetrics(metrics.Registry), logger) }()
+	slaDone := make(chan struct{})
+	go func() { defer close(slaDone); slaLoop(bgCtx, svc, logger) }()
 	mailIn, err := startSMTPListener(bgCtx, cfg, svc, logger)
 	if err != nil {
 		for _, s := range servers {
@@ -299,6 +302,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	stopBg()
 	<-mailDone
 	<-assignDone
+	<-slaDone
 	return errors.Join(errs...)
 }
 

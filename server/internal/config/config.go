@@ -42,6 +42,10 @@ type Config struct {
 	LogFormat     string // "auto", "text" or "json"
 	LogLevel      string
 	ShutdownGrace time.Duration
+
+	// Clock, when set, is the server's clock instead of the system's. It is
+	// for tests (SLA due times hours away), never read from the environment.
+	Clock func() time.Time
 }
 
 // Default returns the configuration of a fresh clone with nothing set.

@@ -183,6 +183,28 @@ func TestScheduleProblems(t *testing.T) {
 	}
 }
 
+// fuzzSchedule parses a fuzzed schedule: ranges as JSON, holidays
+// comma-separated; nil when Parse refuses it (and then it must not also
+// return a schedule).
+func fuzzSchedule(t *testing.T, zone, rangesJSON, holidays string) *hours.Schedule {
+	var rs []model.HoursRange
+	if json.Unmarshal([]byte(rangesJSON), &rs) != nil {
+		return nil
+	}
+	var hol []string
+	if holidays != "" {
+		hol = strings.Split(holidays, ",")
+	}
+	s, _, p := hours.Parse(zone, rs, hol)
+	if len(p) > 0 && s != nil {
+		t.Fatal("a schedule with problems")
+	}
+	if len(p) > 0 {
+		return nil
+	}
+	return s
+}
+
 // FuzzSchedule feeds arbitrary hours, zones, holidays and instants: Parse
 // never panics, and a schedule it accepts answers consistently: the next
 // opening is later than t, open at that instant, and closed just before it.
@@ -193,19 +215,8 @@ func FuzzSchedule(f *testing.F) {
 	f.Add("Australia/Lord_Howe", `[{"day":"sun","open":"01:45","close":"02:15"}]`, "", int64(1775400000))
 	f.Add("Pacific/Apia", `[{"day":"fri","open":"00:00","close":"24:00"}]`, "2011-12-30", int64(1325160000))
 	f.Fuzz(func(t *testing.T, zone, rangesJSON, holidays string, unix int64) {
-		var rs []model.HoursRange
-		if json.Unmarshal([]byte(rangesJSON), &rs) != nil {
-			return
-		}
-		var hol []string
-		if holidays != "" {
-			hol = strings.Split(holidays, ",")
-		}
-		s, _, p := hours.Parse(zone, rs, hol)
-		if len(p) > 0 {
-			if s != nil {
-				t.Fatal("a schedule with problems")
-			}
+		s := fuzzSchedule(t, zone, rangesJSON, holidays)
+		if s == nil {
 			return
 		}
 		at := time.Unix(unix%(400*365*86400), 0) // years 1570..2370: within time.Date's comfort

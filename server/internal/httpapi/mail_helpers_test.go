@@ -62,7 +62,13 @@ type customerConv struct {
 // customerComplaint files a complaint through the widget with an email.
 func customerComplaint(t *testing.T, s *testserver.Server, email, text string) customerConv {
 	t.Helper()
-	r := s.Do(t, "POST", createPath(s.DemoKey), "", map[string]any{"kind": "complaint", "message": text, "email": email, "name": "Kim Kunde"})
+	return customerFiles(t, s, map[string]any{"kind": "complaint", "message": text, "email": email, "name": "Kim Kunde"})
+}
+
+// customerFiles opens a conversation through the widget with body.
+func customerFiles(t *testing.T, s *testserver.Server, body map[string]any) customerConv {
+	t.Helper()
+	r := s.Do(t, "POST", createPath(s.DemoKey), "", body)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}

@@ -99,6 +99,10 @@ func (a *API) routes(e *echo.Echo) {
 	api.DELETE("/canned-replies/:id", a.deleteCanned, staff...)
 	api.POST("/canned-replies/:id/use", a.useCanned, staff...)
 
+	// SLAs (issue 12): a site's targets, counted in its opening hours.
+	api.GET("/sites/:id/sla", a.siteSLA, staff...)
+	api.PUT("/sites/:id/sla", a.putSiteSLA, staff...)
+
 	// Customers' email replies from a mail provider's inbound-parse webhook.
 	api.POST("/inbound/email", a.inboundEmail, a.inboundAuth, middleware.BodyLimit(inboundBodyLimit))
 }

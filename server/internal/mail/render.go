@@ -29,6 +29,11 @@ type Content struct {
 	Digest   []DigestEntry
 	// SettingsLink is where staff change which mails they get.
 	SettingsLink string
+
+	// SLA escalations (issue 12): the missed target (first_response or
+	// resolution) and its due time, written in the site's zone.
+	SLATarget string
+	Due       string
 }
 
 // Item is one message quoted in a mail.
@@ -65,6 +70,8 @@ func Render(c Content) (Rendered, error) {
 		out.Subject = "Re: " + t.fill("staff_subject", c)
 	case KindStaffDigest:
 		out.Subject = t.fill("digest_subject", c)
+	case KindSLAEscalation:
+		out.Subject = t.fill("sla_subject", c)
 	}
 	var text, html bytes.Buffer
 	if err := textTemplates.ExecuteTemplate(&text, c.Kind, data); err != nil {

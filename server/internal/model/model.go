@@ -168,6 +168,10 @@ type Conversation struct {
 	// Anger (issue 12) is the highest anger score (0..1) of the customer's
 	// messages; staff sort by it. The customer's view leaves it out.
 	Anger float64 `json:"anger"`
+
+	// SLA (issue 12): due times and state of the site's targets for the
+	// conversation's kind; staff only (ForVisitor drops it).
+	SLA ConversationSLA `json:"sla,omitzero" gorm:"embedded;embeddedPrefix:sla_"`
 }
 
 // Message is one entry of a conversation's thread. Internal messages are
@@ -227,6 +231,7 @@ func (c Conversation) ForVisitor() Conversation {
 	c.Tags = nil
 	c.UserAgent = ""
 	c.Anger = 0
+	c.SLA = ConversationSLA{}
 	return c
 }
 

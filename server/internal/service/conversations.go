@@ -115,6 +115,9 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 		if err := s.routeNew(ctx, tx, site, conv, in.Message); err != nil {
 			return nil, nil, err
 		}
+		if err := s.slaStart(ctx, tx, site, conv); err != nil {
+			return nil, nil, err
+		}
 		if err := tx.CreateConversation(ctx, conv); err != nil {
 			return nil, nil, err
 		}

@@ -259,6 +259,9 @@ func (s *Service) composeMail(ctx context.Context, m *model.OutboxMail) (*holmai
 		if m.Kind == holmail.KindStaffDigest {
 			return s.composeDigest(ctx, out, content, u, m)
 		}
+		if m.Kind == holmail.KindSLAEscalation {
+			return s.composeEscalation(ctx, out, content, conv, m)
+		}
 	}
 	msgs, err := s.store.MessagesByIDs(ctx, m.Items)
 	if err != nil {

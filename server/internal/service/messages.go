@@ -51,6 +51,7 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 	if !a.allow(c) {
 		return nil, nil, model.ErrNotFound
 	}
+	prev := *c
 	now := s.now()
 	msg := &model.Message{ConversationID: c.ID, SiteID: c.SiteID, AuthorKind: a.kind, AuthorID: a.id,
 		AuthorName: a.name, Body: in.Body, Internal: in.Internal, Via: a.via, CreatedAt: now}
@@ -92,6 +93,9 @@ func (s *Service) appendMessage(ctx context.Context, tx *store.Store, convID str
 		c.FirstResponseAt = &now
 	}
 	c.LastMessageAt, c.UpdatedAt, c.Preview = now, now, preview(in.Body)
+	if err := s.slaTrack(ctx, tx, &prev, c, now); err != nil {
+		return nil, nil, err
+	}
 	if err := tx.SaveConversation(ctx, c); err != nil {
 		return nil, nil, err
 	}
@@ -211,7 +215,7 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 		if !canSee(actor, c.SiteID) {
 			return model.ErrNotFound
 		}
-		before := visitorView(c)
+		before, prev := visitorView(c), *c
 		if assignee != nil {
 			u, err := tx.UserByID(ctx, *assignee)
 			if err != nil || u.Disabled || !canSee(u, c.SiteID) {
@@ -231,6 +235,9 @@ func (s *Service) UpdateConversation(ctx context.Context, actor *model.User, con
 			c.Tags = tags
 		}
 		c.UpdatedAt = s.now()
+		if err := s.slaTrack(ctx, tx, &prev, c, c.UpdatedAt); err != nil {
+			return err
+		}
 		if err := tx.SaveConversation(ctx, c); err != nil {
 			return err
 		}
@@ -265,7 +272,10 @@ type ConversationQuery struct {
 	Q          string `query:"q"`
 	Limit      int    `query:"limit"`
 	Cursor     string `query:"cursor"`
-	Sort       string `query:"sort"` // recent (default) or anger
+
+	// Sort is recent (default), due (nearest SLA due time first) or anger
+	// (angriest first).
+	Sort string `query:"sort"`
 
 	// TeamID filters by team: a team's ID, or "mine" for the teams the
 	// caller is in. AssigneeID also takes "me".
@@ -327,10 +337,10 @@ func (s *Service) Conversations(ctx context.Context, actor *model.User, q Conver
 		AssigneeID: q.AssigneeID, Query: q.Q, Limit: q.Limit, Cursor: q.Cursor, TeamIDs: teams,
 		Sort: q.Sort})
 	if err == store.ErrBadCursor {
-		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued"}}
+		return nil, &model.ValidationError{Fields: map[string]string{"cursor": "is not a cursor this server issued for this sort"}}
 	}
 	if err == store.ErrBadSort {
-		return nil, &model.ValidationError{Fields: map[string]string{"sort": "must be recent or anger"}}
+		return nil, &model.ValidationError{Fields: map[string]string{"sort": "must be one of " + strings.Join(store.SortNames, ", ")}}
 	}
 	if err != nil {
 		return nil, err

@@ -121,12 +121,16 @@ func (s *Service) Rate(ctx context.Context, site *model.Site, v *model.Visitor, 
 			return errNotResolved
 		}
 		now := s.now()
+		prev := *c
 		c.RatingScore, c.RatingComment, c.UpdatedAt = &in.Score, in.Comment, now
 		if outcome == model.OutcomeReopened {
 			// Not settled after all: back to staff, who keep the low score
 			// and comment in view; the customer's next message joins this
-			// thread.
+			// thread. The resolution clock starts again.
 			c.Status = model.StatusOpen
+			if err := s.slaTrack(ctx, tx, &prev, c, now); err != nil {
+				return err
+			}
 		}
 		if err := tx.SaveConversation(ctx, c); err != nil {
 			return err

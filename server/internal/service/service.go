@@ -65,6 +65,10 @@ type Options struct {
 	MailMetrics MailMetrics
 	// PublicOrigin is the scheme://host[:port] of HOLLER_PUBLIC_URL.
 	PublicOrigin string
+
+	// Now, when set, is the service's clock (tests move it to reach SLA
+	// due times); nil is the system clock.
+	Now func() time.Time
 }
 
 // New builds a Service.
@@ -87,6 +91,9 @@ func New(o Options) *Service {
 		loginPerIP:      limiter.New(10*time.Second, 30, o.RateLimit),
 	}
 	s.mailCfg, s.mailMetrics = o.Mail, o.MailMetrics
+	if o.Now != nil {
+		s.now = func() time.Time { return o.Now().UTC() }
+	}
 	if o.Mail.From != "" {
 		// config.Validate has checked it; a bad one leaves mail queued.
 		if from, domain, err := holmail.ParseFrom(o.Mail.From); err == nil {

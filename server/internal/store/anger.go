@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"holler/server/internal/model"
 )
 
@@ -26,6 +28,19 @@ func (s *Store) RaiseAnger(ctx context.Context, convID string, score float64) er
 // angerCursorTag starts an angriest-first cursor, so a cursor of another
 // order is refused instead of read as this one.
 const angerCursorTag = "a|"
+
+// angerSort is the angriest-first order of the inbox.
+var angerSort = inboxSort{
+	order: "anger DESC, last_message_at DESC, id DESC",
+	after: func(q *gorm.DB, cursor string) (*gorm.DB, error) {
+		anger, at, id, err := decodeAngerCursor(cursor)
+		if err != nil {
+			return nil, err
+		}
+		return q.Where("(anger < ? OR (anger = ? AND (last_message_at < ? OR (last_message_at = ? AND id < ?))))", anger, anger, at, at, id), nil
+	},
+	cursor: encodeAngerCursor,
+}
 
 func encodeAngerCursor(c model.Conversation) string {
 	raw := angerCursorTag + strconv.FormatFloat(c.Anger, 'g', -1, 64) + "|" + recentKey(c)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"holler/server/internal/model"
 )
@@ -127,21 +128,60 @@ type ConversationFilter struct {
 	Query      string
 	Limit      int
 	Cursor     string
-	Sort       string // "" or SortRecent, SortAnger
+
+	// Sort is the order of the page: one of SortNames ("" is SortRecent).
+	// A cursor continues the order it was issued in.
+	Sort string
 
 	// TeamIDs, when not nil, keeps the conversations of these teams only
 	// (an empty list keeps none).
 	TeamIDs []string
 }
 
-// Orders of the staff inbox.
+// Orders of the inbox.
 const (
 	SortRecent = "recent" // most recently active first (the default)
+	SortDue    = "due"    // nearest SLA due time first
 	SortAnger  = "anger"  // angriest first, then most recently active
 )
 
-// ErrBadSort is returned for a sort this store does not know.
+// SortNames are the orders ConversationFilter.Sort accepts.
+var SortNames = []string{SortRecent, SortDue, SortAnger}
+
+// ErrBadSort is returned for an order not in SortNames.
 var ErrBadSort = errors.New("bad sort")
+
+// inboxSort is one order of the inbox: its ORDER BY, the keyset condition
+// of the rows after a cursor, and the cursor of a row.
+type inboxSort struct {
+	order  string
+	after  func(q *gorm.DB, cursor string) (*gorm.DB, error)
+	cursor func(c model.Conversation) string
+}
+
+func sortOf(name string) (inboxSort, error) {
+	switch name {
+	case "", SortRecent:
+		return recentSort, nil
+	case SortDue:
+		return dueSort, nil
+	case SortAnger:
+		return angerSort, nil
+	}
+	return inboxSort{}, ErrBadSort
+}
+
+var recentSort = inboxSort{
+	order: "last_message_at DESC, id DESC",
+	after: func(q *gorm.DB, cursor string) (*gorm.DB, error) {
+		at, id, err := decodeConvCursor(cursor)
+		if err != nil {
+			return nil, err
+		}
+		return q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id), nil
+	},
+	cursor: encodeConvCursor,
+}
 
 // ErrBadCursor is returned for a cursor this store did not issue.
 var ErrBadCursor = errors.New("bad cursor")
@@ -179,8 +219,8 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListConversations returns one page of conversations, most recently active
-// first, and the cursor of the next page ("" at the end).
+// ListConversations returns one page of conversations in f.Sort's order
+// and the cursor of the next page ("" at the end).
 func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, string, error) {
 	out := []model.Conversation{}
 	if len(f.SiteIDs) == 0 {
@@ -188,6 +228,10 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	}
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 50
+	}
+	order, err := sortOf(f.Sort)
+	if err != nil {
+		return nil, "", err
 	}
 	q := s.q(ctx).Where("site_id IN ?", f.SiteIDs)
 	if f.Status != "" {
@@ -213,40 +257,18 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 			OR id IN (SELECT conversation_id FROM messages WHERE site_id IN ? AND LOWER(body) LIKE ? ESCAPE '\'))`,
 			pat, pat, pat, pat, f.SiteIDs, pat)
 	}
-	// Each order is a key the rows are sorted by, descending and unique
-	// (the ID breaks ties), and a cursor that holds the last row's key: the
-	// next page is the rows after it in that order.
-	var order string
-	var encode func(model.Conversation) string
-	switch f.Sort {
-	case "", SortRecent:
-		order, encode = "last_message_at DESC, id DESC", encodeConvCursor
-		if f.Cursor != "" {
-			at, id, err := decodeConvCursor(f.Cursor)
-			if err != nil {
-				return nil, "", err
-			}
-			q = q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id)
+	if f.Cursor != "" {
+		if q, err = order.after(q, f.Cursor); err != nil {
+			return nil, "", err
 		}
-	case SortAnger:
-		order, encode = "anger DESC, last_message_at DESC, id DESC", encodeAngerCursor
-		if f.Cursor != "" {
-			anger, at, id, err := decodeAngerCursor(f.Cursor)
-			if err != nil {
-				return nil, "", err
-			}
-			q = q.Where("(anger < ? OR (anger = ? AND (last_message_at < ? OR (last_message_at = ? AND id < ?))))", anger, anger, at, at, id)
-		}
-	default:
-		return nil, "", ErrBadSort
 	}
-	if err := q.Order(order).Limit(f.Limit + 1).Find(&out).Error; err != nil {
+	if err := q.Order(order.order).Limit(f.Limit + 1).Find(&out).Error; err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
 	}
 	next := ""
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		next = encode(out[len(out)-1])
+		next = order.cursor(out[len(out)-1])
 	}
 	return out, next, nil
 }
