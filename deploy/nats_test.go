@@ -39,16 +39,18 @@ func TestComposeNATS(t *testing.T) {
 			t.Errorf("%s must wait for a healthy nats", name)
 		}
 	}
-	if _, err := exec.LookPath("docker"); err != nil {
-		t.Skip("docker client not on PATH; skipping `docker compose config`")
-	}
-	if err := exec.Command("docker", "compose", "version").Run(); err != nil {
-		t.Skip("docker client has no compose plugin; skipping `docker compose config`")
-	}
-	out, err := exec.Command("docker", "compose", "-f", "docker-compose.yml", "-f", "docker-compose.nats.yml", "config", "-q").CombinedOutput()
-	if err != nil {
-		t.Fatalf("docker compose config with the NATS override: %v\n%s", err, out)
-	}
+	t.Run("docker compose config", func(t *testing.T) {
+		if _, err := exec.LookPath("docker"); err != nil {
+			t.Skip("docker client not on PATH; skipping `docker compose config`")
+		}
+		if err := exec.Command("docker", "compose", "version").Run(); err != nil {
+			t.Skip("docker client has no compose plugin; skipping `docker compose config`")
+		}
+		out, err := exec.Command("docker", "compose", "-f", "docker-compose.yml", "-f", "docker-compose.nats.yml", "config", "-q").CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker compose config with the NATS override: %v\n%s", err, out)
+		}
+	})
 }
 
 // TestKustomizeNATS: enabling the nats component adds the NATS Deployment
