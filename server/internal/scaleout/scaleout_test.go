@@ -63,25 +63,39 @@ func live(t *testing.T, a, b *testserver.Process, token string) {
 
 // killMidStream: SIGKILL A under load, restart it, lose nothing.
 func killMidStream(t *testing.T, a, b *testserver.Process, token string) {
-	onB := openDashboard(t, b.Server, token, "")
-	// A first frame gives the replay check below its starting cursor.
-	start := mustSubmit(t, b.Server, b.DemoKey, "before the load")
-	onB.waitFor(t, "the first frame", func(fs []frame) bool { return created(fs, start) >= 0 })
+	underLoad(t, token, b, a, []*testserver.Process{a, b}, func() { a.Kill(t) }, func() { a.Start(t) })
+}
 
-	l := startLoad(a.DemoKey, 2, a.Server, b.Server)
+// underLoad watches a dashboard on watch while submissions go to targets
+// and something breaks and is repaired (15 acknowledged submissions
+// before, between and after), then files a marker on main. The dashboard
+// must hold every acknowledged submission, once, and exactly what a replay
+// on main from its first cursor gives: the log's order.
+func underLoad(t *testing.T, token string, watch, main *testserver.Process, targets []*testserver.Process, breakIt, repair func()) {
+	t.Helper()
+	onWatch := openDashboard(t, watch.Server, token, "")
+	// A first frame gives the replay check its starting cursor.
+	start := mustSubmit(t, main.Server, main.DemoKey, "before the load")
+	onWatch.waitFor(t, "the first frame", func(fs []frame) bool { return created(fs, start) >= 0 })
+
+	servers := make([]*testserver.Server, len(targets))
+	for i, p := range targets {
+		servers[i] = p.Server
+	}
+	l := startLoad(main.DemoKey, 2, servers...)
 	l.waitAcked(t, 15)
-	a.Kill(t)
+	breakIt()
 	l.waitAcked(t, 15)
-	a.Start(t)
+	repair()
 	l.waitAcked(t, 15)
 	acked, tries := l.finish()
-	marker := mustSubmit(t, a.Server, a.DemoKey, "marker after the restart")
+	marker := mustSubmit(t, main.Server, main.DemoKey, "marker after the repair")
 	acked = append(acked, marker)
-	t.Logf("%d of %d submissions acknowledged around the kill", len(acked)-1, tries)
+	t.Logf("%d of %d submissions acknowledged around the break", len(acked)-1, tries)
 
-	fs := onB.waitFor(t, "every acknowledged submission on B", func(fs []frame) bool { return hasAll(fs, acked) })
-	checkOnce(t, "B's dashboard", fs)
-	exactReplay(t, a.Server, token, fs, marker)
+	fs := onWatch.waitFor(t, "every acknowledged submission", func(fs []frame) bool { return hasAll(fs, acked) })
+	checkOnce(t, "the watching dashboard", fs)
+	exactReplay(t, main.Server, token, fs, marker)
 }
 
 // TestNATSRestart: two processes linked by a NATS server of the test's own;
@@ -94,22 +108,5 @@ func TestNATSRestart(t *testing.T) {
 	opts := testserver.ProcessOptions{DatabaseURL: db, NATSURL: n.URL}
 	a := testserver.StartProcess(t, opts)
 	b := testserver.StartProcess(t, opts)
-	token := a.AdminToken(t)
-	onB := openDashboard(t, b.Server, token, "")
-	start := mustSubmit(t, a.Server, a.DemoKey, "before the load")
-	onB.waitFor(t, "the first frame", func(fs []frame) bool { return created(fs, start) >= 0 })
-
-	l := startLoad(a.DemoKey, 2, a.Server)
-	l.waitAcked(t, 15)
-	n.Kill(t)
-	l.waitAcked(t, 15)
-	n.Start(t)
-	l.waitAcked(t, 15)
-	acked, _ := l.finish()
-	marker := mustSubmit(t, a.Server, a.DemoKey, "marker after NATS is back")
-	acked = append(acked, marker)
-
-	fs := onB.waitFor(t, "every acknowledged submission on B", func(fs []frame) bool { return hasAll(fs, acked) })
-	checkOnce(t, "B's dashboard", fs)
-	exactReplay(t, b.Server, token, fs, marker)
+	underLoad(t, a.AdminToken(t), b, a, []*testserver.Process{a}, func() { n.Kill(t) }, func() { n.Start(t) })
 }
