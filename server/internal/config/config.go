@@ -268,10 +268,11 @@ func (c Config) validateNATS() error {
 		return errors.New("HOLLER_NATS_URL needs HOLLER_DATABASE_URL: the embedded SQLite store serves one instance only, " +
 			"so there are no other instances to notify")
 	}
-	for _, part := range strings.Split(c.NATSURL, ",") {
+	for i, part := range strings.Split(c.NATSURL, ",") {
 		u, err := url.Parse(strings.TrimSpace(part))
 		if err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls") {
-			return fmt.Errorf("HOLLER_NATS_URL %q: want nats://host:port (or tls://), comma-separated for several servers", part)
+			// The URL may carry a password: name its position, not its text.
+			return fmt.Errorf("HOLLER_NATS_URL (server %d): want nats://host:port (or tls://), comma-separated for several servers", i+1)
 		}
 	}
 	return nil

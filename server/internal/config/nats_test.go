@@ -26,11 +26,14 @@ func TestNATSURL(t *testing.T) {
 		!strings.Contains(err.Error(), "one instance") {
 		t.Errorf("NATS on SQLite: %v, want a refusal naming both variables", err)
 	}
-	for _, bad := range []string{"http://127.0.0.1:4222", "nats://", "127.0.0.1:4222", "nats://a:4222,"} {
+	for _, bad := range []string{"http://127.0.0.1:4222", "nats://", "127.0.0.1:4222", "nats://a:4222,", "http://user:s3cret@nats:4222"} {
 		c := config.Default()
 		c.DatabaseURL, c.NATSURL = pg, bad
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "HOLLER_NATS_URL") {
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "HOLLER_NATS_URL") {
 			t.Errorf("%q: %v, want an error naming HOLLER_NATS_URL", bad, err)
+		} else if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the error shows the URL's password: %v", err)
 		}
 	}
 }

@@ -61,7 +61,7 @@ func NewNATS(url, subject string, logger *slog.Logger) (*NATS, error) {
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("nats %s: %w", url, err)
+		return nil, fmt.Errorf("nats connect: %w", err)
 	}
 	t.nc = nc
 	return t, nil
