@@ -202,12 +202,13 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	if err := hub.Start(ctx); err != nil {
 		return fmt.Errorf("start hub: %w", err)
 	}
-	transport, err := newTransport(ctx, cfg, st, logger)
+	instanceID := store.NewID()
+	transport, err := newTransport(ctx, cfg, st, instanceID, metrics.Registry, logger)
 	if err != nil {
 		return err
 	}
 	defer transport.Close()
-	broker := realtime.NewBroker(hub, transport, store.NewID(), logger)
+	broker := realtime.NewBroker(hub, transport, instanceID, logger)
 	svc.SetPublisher(countingPublisher{broker, metrics})
 	svc.SetPresence(hub)
 

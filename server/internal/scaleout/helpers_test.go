@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -267,5 +269,38 @@ func exactReplay(t *testing.T, s *testserver.Server, token string, live []frame,
 		if !same(got[i], want[i]) {
 			t.Fatalf("replay frame %d: %+v, live had %+v", i, got[i], want[i])
 		}
+	}
+}
+
+// eventNotices reads how many event notices s has heard from other
+// instances (its /metrics): proof that the transport carries them, since
+// the periodic resync alone would also deliver every event, seconds late.
+func eventNotices(t *testing.T, s *testserver.Server) float64 {
+	t.Helper()
+	r := s.Do(t, "GET", "/metrics", "", nil)
+	total := 0.0
+	for _, line := range strings.Split(string(r.Body), "\n") {
+		if !strings.HasPrefix(line, "holler_realtime_notices_received_total{") || !strings.Contains(line, `kind="event"`) {
+			continue
+		}
+		_, value, _ := strings.Cut(line, "} ")
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		total += v
+	}
+	return total
+}
+
+// waitNotices polls until s has heard more than n event notices.
+func waitNotices(t *testing.T, s *testserver.Server, n float64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(deliveryWait)
+	for eventNotices(t, s) <= n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s heard no event notice over the transport within %v", what, s.URL, deliveryWait)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

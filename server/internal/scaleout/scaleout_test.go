@@ -45,6 +45,7 @@ func live(t *testing.T, a, b *testserver.Process, token string) {
 	onB := openDashboard(t, b.Server, token, "")
 	first := mustSubmit(t, a.Server, a.DemoKey, "filed on A")
 	onB.waitFor(t, "A's submission on B's dashboard", func(fs []frame) bool { return created(fs, first) >= 0 })
+	waitNotices(t, b.Server, 0, "after A's first submission")
 
 	var ids []string
 	for i := range 6 {
@@ -68,9 +69,10 @@ func killMidStream(t *testing.T, a, b *testserver.Process, token string) {
 
 // underLoad watches a dashboard on watch while submissions go to targets
 // and something breaks and is repaired (15 acknowledged submissions
-// before, between and after), then files a marker on main. The dashboard
-// must hold every acknowledged submission, once, and exactly what a replay
-// on main from its first cursor gives: the log's order.
+// before, between and after), then files a marker on main. After the
+// repair watch hears notices over the transport again; its dashboard must
+// hold every acknowledged submission, once, and exactly what a replay on
+// main from its first cursor gives: the log's order.
 func underLoad(t *testing.T, token string, watch, main *testserver.Process, targets []*testserver.Process, breakIt, repair func()) {
 	t.Helper()
 	onWatch := openDashboard(t, watch.Server, token, "")
@@ -87,12 +89,14 @@ func underLoad(t *testing.T, token string, watch, main *testserver.Process, targ
 	breakIt()
 	l.waitAcked(t, 15)
 	repair()
+	heard := eventNotices(t, watch.Server)
 	l.waitAcked(t, 15)
 	acked, tries := l.finish()
 	marker := mustSubmit(t, main.Server, main.DemoKey, "marker after the repair")
 	acked = append(acked, marker)
 	t.Logf("%d of %d submissions acknowledged around the break", len(acked)-1, tries)
 
+	waitNotices(t, watch.Server, heard, "after the repair")
 	fs := onWatch.waitFor(t, "every acknowledged submission", func(fs []frame) bool { return hasAll(fs, acked) })
 	checkOnce(t, "the watching dashboard", fs)
 	exactReplay(t, main.Server, token, fs, marker)
