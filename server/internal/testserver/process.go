@@ -102,8 +102,20 @@ func StartProcess(t testing.TB, o ProcessOptions) *Process {
 	}
 	p.env = append(p.env, o.Env...)
 	p.Start(t)
-	t.Cleanup(func() { p.Stop(t) })
+	t.Cleanup(func() {
+		p.Stop(t)
+		if t.Failed() {
+			t.Logf("log of the server process at %s (last 8 KB):\n%s", p.URL, tail(p.Log.String(), 8<<10))
+		}
+	})
 	return p
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
 }
 
 // Start starts the process (again, after Kill or Stop) and waits until
