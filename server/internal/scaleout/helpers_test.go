@@ -293,14 +293,24 @@ func eventNotices(t *testing.T, s *testserver.Server) float64 {
 	return total
 }
 
-// waitNotices polls until s has heard more than n event notices.
-func waitNotices(t *testing.T, s *testserver.Server, n float64, what string) {
+// untilHeard files submissions on from until watch has heard an event
+// notice over the transport more than before. One is not always enough: a
+// notice sent while watch's subscription is not (yet, or again) in place
+// is lost by design, and that event reaches watch by a resync instead.
+func untilHeard(t *testing.T, from, watch *testserver.Server, what string) {
 	t.Helper()
+	before := eventNotices(t, watch)
 	deadline := time.Now().Add(deliveryWait)
-	for eventNotices(t, s) <= n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s heard no event notice over the transport within %v", what, s.URL, deliveryWait)
+	for i := 0; ; i++ {
+		mustSubmit(t, from, from.DemoKey, fmt.Sprintf("%s, probe %d", what, i))
+		for wait := time.Now().Add(2 * time.Second); time.Now().Before(wait); {
+			if eventNotices(t, watch) > before {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s heard no event notice from %s over the transport within %v", what, watch.URL, from.URL, deliveryWait)
+		}
 	}
 }

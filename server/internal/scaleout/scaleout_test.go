@@ -43,9 +43,9 @@ func TestScaleOut(t *testing.T) {
 func live(t *testing.T, a, b *testserver.Process, token string) {
 	onA := openDashboard(t, a.Server, token, "")
 	onB := openDashboard(t, b.Server, token, "")
+	untilHeard(t, a.Server, b.Server, "after start")
 	first := mustSubmit(t, a.Server, a.DemoKey, "filed on A")
 	onB.waitFor(t, "A's submission on B's dashboard", func(fs []frame) bool { return created(fs, first) >= 0 })
-	waitNotices(t, b.Server, 0, "after A's first submission")
 
 	var ids []string
 	for i := range 6 {
@@ -89,14 +89,13 @@ func underLoad(t *testing.T, token string, watch, main *testserver.Process, targ
 	breakIt()
 	l.waitAcked(t, 15)
 	repair()
-	heard := eventNotices(t, watch.Server)
 	l.waitAcked(t, 15)
 	acked, tries := l.finish()
+	untilHeard(t, main.Server, watch.Server, "after the repair")
 	marker := mustSubmit(t, main.Server, main.DemoKey, "marker after the repair")
 	acked = append(acked, marker)
 	t.Logf("%d of %d submissions acknowledged around the break", len(acked)-1, tries)
 
-	waitNotices(t, watch.Server, heard, "after the repair")
 	fs := onWatch.waitFor(t, "every acknowledged submission", func(fs []frame) bool { return hasAll(fs, acked) })
 	checkOnce(t, "the watching dashboard", fs)
 	exactReplay(t, main.Server, token, fs, marker)
