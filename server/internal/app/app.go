@@ -202,11 +202,13 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	if err := hub.Start(ctx); err != nil {
 		return fmt.Errorf("start hub: %w", err)
 	}
-	var bus realtime.Bus
-	if st.Dialect() == store.DialectPostgres {
-		bus = st
+	instanceID := store.NewID()
+	transport, err := newTransport(ctx, cfg, st, instanceID, metrics.Registry, logger)
+	if err != nil {
+		return err
 	}
-	broker := realtime.NewBroker(hub, bus, store.NewID(), logger)
+	defer transport.Close()
+	broker := realtime.NewBroker(hub, transport, instanceID, logger)
 	svc.SetPublisher(countingPublisher{broker, metrics})
 	svc.SetPresence(hub)
 
@@ -247,7 +249,8 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBg()
-	go broker.Run(bgCtx)
+	brokerDone := make(chan struct{})
+	go func() { defer close(brokerDone); broker.Run(bgCtx) }()
 	go pruneLoop(bgCtx, st, svc, logger)
 	go angerBackfill(bgCtx, svc, logger)
 	mailDone := make(chan struct{})
@@ -300,6 +303,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	// outcome recorded before the store closes (at worst that one mail goes
 	// again, same Message-ID).
 	stopBg()
+	<-brokerDone // its last flush, before the transport closes
 	<-mailDone
 	<-assignDone
 	<-slaDone

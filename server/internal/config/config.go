@@ -39,6 +39,9 @@ type Config struct {
 	MailFrom      string // "Shop Help <help@example.com>"; reply+TOKEN@ its domain
 	SMTPListen    string // inbound SMTP listener for customer replies, e.g. ":2525"
 	InboundSecret string // bearer secret of POST /api/v1/inbound/email
+	// NATSURL carries the realtime notices between instances over NATS
+	// instead of PostgreSQL LISTEN/NOTIFY (PostgreSQL only).
+	NATSURL       string
 	LogFormat     string // "auto", "text" or "json"
 	LogLevel      string
 	ShutdownGrace time.Duration
@@ -87,6 +90,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	c.MailFrom = getenv("HOLLER_MAIL_FROM")
 	c.SMTPListen = getenv("HOLLER_SMTP_LISTEN")
 	c.InboundSecret = getenv("HOLLER_INBOUND_SECRET")
+	c.NATSURL = getenv("HOLLER_NATS_URL")
 	if v := getenv("HOLLER_LOG_FORMAT"); v != "" {
 		c.LogFormat = v
 	}
@@ -219,6 +223,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("admin password must be at least 12 characters"))
 	}
 	errs = append(errs, c.validateInbound()...)
+	if err := c.validateNATS(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -248,6 +255,27 @@ func (c Config) validateInbound() []error {
 		}
 	}
 	return errs
+}
+
+// validateNATS: NATS only links instances that share a PostgreSQL
+// database; the embedded store serves one instance, so NATS there is a
+// mistake worth stopping for (a second instance would see its own data).
+func (c Config) validateNATS() error {
+	if c.NATSURL == "" {
+		return nil
+	}
+	if c.DatabaseURL == "" {
+		return errors.New("HOLLER_NATS_URL needs HOLLER_DATABASE_URL: the embedded SQLite store serves one instance only, " +
+			"so there are no other instances to notify")
+	}
+	for i, part := range strings.Split(c.NATSURL, ",") {
+		u, err := url.Parse(strings.TrimSpace(part))
+		if err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls") {
+			// The URL may carry a password: name its position, not its text.
+			return fmt.Errorf("HOLLER_NATS_URL (server %d): want nats://host:port (or tls://), comma-separated for several servers", i+1)
+		}
+	}
+	return nil
 }
 
 // ReplyDomain is the lower-cased domain of MailFrom, where customers'

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,15 +17,65 @@ import (
 // test can shorten it.
 var listenIdle = 30 * time.Second
 
-// Notify sends a PostgreSQL notification on channel (PostgreSQL only).
-func (s *Store) Notify(ctx context.Context, channel, payload string) error {
-	if s.dialect != DialectPostgres {
+// Notifier sends PostgreSQL notifications on one dedicated connection,
+// opened on first use and again after a failure. A notice never takes a
+// pooled connection from the requests, and never rides inside a write
+// transaction (where it would wait for the commit and hold locks meanwhile).
+// Safe for concurrent use; calls are serialised on the one connection.
+type Notifier struct {
+	s    *Store
+	mu   sync.Mutex
+	conn *pgx.Conn
+}
+
+// Notifier returns a notifier for this database (it sends nothing on SQLite).
+func (s *Store) Notifier() *Notifier { return &Notifier{s: s} }
+
+// Notify sends each payload as a notification on channel, all in one
+// statement (one round trip, one implicit transaction).
+func (n *Notifier) Notify(ctx context.Context, channel string, payloads ...string) error {
+	if n.s.dialect != DialectPostgres || len(payloads) == 0 {
 		return nil
 	}
-	if err := s.q(ctx).Exec("SELECT pg_notify(?, ?)", channel, payload).Error; err != nil {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ctx, cancel := n.s.bounded(ctx, statementTimeout)
+	defer cancel()
+	if n.conn == nil {
+		conn, err := pgx.Connect(ctx, n.s.dsn) // the DSN carries connect_timeout
+		if err != nil {
+			return fmt.Errorf("notify connect: %w", translate(err))
+		}
+		n.conn = conn
+	}
+	_, err := n.conn.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel, payloads)
+	if err != nil {
+		// Start the next call on a fresh connection: after a timeout or a
+		// reset this one is unusable, and a statement error is rare enough.
+		n.closeLocked()
 		return fmt.Errorf("notify: %w", translate(err))
 	}
 	return nil
+}
+
+// Close closes the notifier's connection.
+func (n *Notifier) Close() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closeLocked()
+	return nil
+}
+
+func (n *Notifier) closeLocked() {
+	if n.conn == nil {
+		return
+	}
+	// Bounded: on a connection that stopped answering, saying goodbye
+	// must not hang.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = n.conn.Close(ctx)
+	cancel()
+	n.conn = nil
 }
 
 // Listen holds a dedicated connection that LISTENs on channel and calls fn

@@ -51,13 +51,15 @@ func TestStoreUnavailable(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			notifier := st.Notifier()
+			defer notifier.Close()
 			proxy.Cut(tc.mode)
 			calls := map[string]func() error{
 				"query":  func() error { _, err := st.SiteByKey(ctx, site.Key); return err },
 				"count":  func() error { _, err := st.CountSites(ctx); return err },
 				"tx":     func() error { return st.InTx(ctx, func(tx *store.Store) error { return nil }) },
 				"ping":   func() error { return st.Ping(ctx) },
-				"notify": func() error { return st.Notify(ctx, "holler_test", "x") },
+				"notify": func() error { return notifier.Notify(ctx, "holler_test", "x") },
 			}
 			var wg sync.WaitGroup
 			for name, call := range calls {
@@ -156,7 +158,9 @@ func TestListenNoticesSilentConnection(t *testing.T) {
 	proxy.Restore()
 	waitForStore(t, st)
 	done, heard := listen()
-	if err := st.Notify(ctx, "holler_test", "back"); err != nil {
+	notifier := st.Notifier()
+	defer notifier.Close()
+	if err := notifier.Notify(ctx, "holler_test", "back"); err != nil {
 		t.Fatal(err)
 	}
 	select {
