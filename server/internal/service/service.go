@@ -47,6 +47,7 @@ type Service struct {
 	publicOrigin string
 
 	typical typicalCache // typical_reply_minutes per site, briefly
+	commits *committer   // group commit of widget submissions and replies
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -90,6 +91,7 @@ func New(o Options) *Service {
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
 		loginPerIP:      limiter.New(10*time.Second, 30, o.RateLimit),
 	}
+	s.commits = newCommitter(o.Store, 1)
 	s.mailCfg, s.mailMetrics = o.Mail, o.MailMetrics
 	if o.Now != nil {
 		s.now = func() time.Time { return o.Now().UTC() }
