@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"sync"
+	"time"
 
 	"holler/server/internal/store"
 )
@@ -22,8 +23,7 @@ const maxBatch = 32
 // Every write learns its outcome only after its transaction committed.
 type committer struct {
 	store *store.Store
-	// inFlight is how many commits of one site may run at once: one while
-	// every write of a site queues on the site's row lock anyway.
+	// inFlight is how many commits of one site may run at once.
 	inFlight int
 
 	mu    sync.Mutex
@@ -41,6 +41,24 @@ type commitItem struct {
 	work func(ctx context.Context, tx *store.Store) error
 	err  error
 	done chan struct{}
+}
+
+// commitsInFlight is how many batches of one site commit at once. SQLite has
+// one connection, so one. On PostgreSQL writers no longer meet on the site
+// row (events are numbered after commit), so a site's batches overlap: while
+// one waits for its flush, the next runs its statements.
+func commitsInFlight(st *store.Store) int {
+	if st.Dialect() == store.DialectPostgres {
+		return 4
+	}
+	return 1
+}
+
+// NumberPending numbers the events left unnumbered by a writer that
+// crashed after commit or a sequencer pass that failed (PostgreSQL), and
+// returns how many sites had some and how long the oldest had waited.
+func (s *Service) NumberPending(ctx context.Context) (int, time.Duration, error) {
+	return s.store.NumberPending(ctx)
 }
 
 func newCommitter(st *store.Store, inFlight int) *committer {

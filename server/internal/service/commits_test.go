@@ -41,7 +41,7 @@ func holdLane(t *testing.T, s *Service, site string) (waitQueued func(n int), re
 		c.mu.Unlock()
 		t.Fatal("lane already busy")
 	}
-	l := &lane{running: 1}
+	l := &lane{running: c.inFlight}
 	c.lanes[site] = l
 	c.mu.Unlock()
 	waitQueued = func(n int) {
@@ -61,7 +61,10 @@ func holdLane(t *testing.T, s *Service, site string) (waitQueued func(n int), re
 		}
 	}
 	release = func() {
-		// The commit in flight "ends": the next one takes the whole queue.
+		// The commits in flight "end": the next one takes the whole queue.
+		c.mu.Lock()
+		l.running = 1
+		c.mu.Unlock()
 		if batch := c.next(site, l); batch != nil {
 			go c.drain(site, l, batch)
 		}
