@@ -43,7 +43,7 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	dsn     string
-	root    *Store // the non-transactional store; nil on the root itself
+	root    *Store              // the non-transactional store; nil on the root itself
 	seq     *sequencer          // numbers events after commit (PostgreSQL root only)
 	pending map[string]struct{} // sites this transaction queued events for
 }
