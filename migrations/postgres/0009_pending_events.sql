@@ -14,7 +14,10 @@ CREATE TABLE pending_events (
     internal        BOOLEAN NOT NULL DEFAULT FALSE,
     data            TEXT NOT NULL,
     public_data     TEXT NOT NULL DEFAULT '',
-    created_at      TIMESTAMPTZ NOT NULL
+    created_at      TIMESTAMPTZ NOT NULL,
+    -- the database's clock when queued: how long an event waits to be
+    -- numbered, whatever clock the application uses
+    queued_at       TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX pending_events_site_idx ON pending_events (site_id, id);
 

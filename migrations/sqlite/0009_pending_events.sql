@@ -11,7 +11,8 @@ CREATE TABLE pending_events (
     internal        BOOLEAN NOT NULL DEFAULT 0,
     data            TEXT NOT NULL,
     public_data     TEXT NOT NULL DEFAULT '',
-    created_at      DATETIME NOT NULL
+    created_at      DATETIME NOT NULL,
+    queued_at       DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE INDEX pending_events_site_idx ON pending_events (site_id, id);
 

@@ -78,16 +78,17 @@ func (s *Store) NumberPending(ctx context.Context) (sites int, oldest time.Durat
 	}
 	var rows []struct {
 		SiteID string
-		Oldest time.Time
+		Age    float64
 	}
-	err = s.q(ctx).Raw("SELECT site_id, min(created_at) AS oldest FROM pending_events GROUP BY site_id").Scan(&rows).Error
+	err = s.q(ctx).Raw(`SELECT site_id, EXTRACT(EPOCH FROM clock_timestamp() - min(queued_at))::float8 AS age
+		FROM pending_events GROUP BY site_id`).Scan(&rows).Error
 	if err != nil {
 		return 0, 0, fmt.Errorf("pending events: %w", translate(err))
 	}
 	ids := make([]string, 0, len(rows))
 	for _, r := range rows {
 		ids = append(ids, r.SiteID)
-		oldest = max(oldest, time.Since(r.Oldest))
+		oldest = max(oldest, time.Duration(r.Age*float64(time.Second)))
 	}
 	s.seq.await(ctx, ids)
 	return len(ids), oldest, nil
