@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // On PostgreSQL, events are numbered after commit rather than inside the
@@ -181,55 +179,16 @@ func (q *sequencer) announceLoop() {
 	}
 }
 
-// pass numbers the site's pending events and returns the site's new
-// position and how many it numbered.
+// pass numbers the site's pending events (migration 0009's
+// holler_number_events, one round trip) and returns the site's new position
+// and how many it numbered.
 func (q *sequencer) pass(siteID string) (seq, moved int64, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
 	defer cancel()
-	var waiting bool
-	err = q.st.db.WithContext(ctx).Raw("SELECT EXISTS (SELECT 1 FROM pending_events WHERE site_id = ?)", siteID).Row().Scan(&waiting)
-	if err != nil || !waiting {
-		// Nothing visible waits: an earlier pass numbered it all (and
-		// announced it), so spare the lock and a commit.
-		return 0, 0, translate(err)
-	}
-	err = q.st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// A statement of its own, so that the next one's snapshot is taken
-		// after the lock is granted and sees what an earlier pass committed.
-		if err := tx.Raw("SELECT event_seq FROM sites WHERE id = ? FOR NO KEY UPDATE", siteID).Row().Scan(&seq); err != nil {
-			if err == sql.ErrNoRows {
-				return nil // the site is gone, and its pending rows with it
-			}
-			return fmt.Errorf("lock site: %w", err)
-		}
-		for {
-			var n int64
-			err := tx.Raw(`WITH moved AS (
-				DELETE FROM pending_events WHERE id IN (
-					SELECT id FROM pending_events WHERE site_id = ? ORDER BY id LIMIT ?)
-				RETURNING *
-			), numbered AS (
-				INSERT INTO events (site_id, seq, type, conversation_id, visitor_id, internal, data, public_data, created_at)
-				SELECT site_id, ? + row_number() OVER (ORDER BY id), type, conversation_id, visitor_id, internal, data, public_data, created_at
-				FROM moved
-				RETURNING 1
-			)
-			SELECT count(*) FROM numbered`, siteID, passLimit, seq).Row().Scan(&n)
-			if err != nil {
-				return fmt.Errorf("move pending events: %w", err)
-			}
-			seq, moved = seq+n, moved+n
-			if n < passLimit {
-				break
-			}
-		}
-		if moved == 0 {
-			return nil
-		}
-		return tx.Exec("UPDATE sites SET event_seq = ? WHERE id = ?", seq, siteID).Error
-	})
+	var pos sql.NullInt64
+	err = q.st.db.WithContext(ctx).Raw("SELECT seq, moved FROM holler_number_events(?, ?)", siteID, passLimit).Row().Scan(&pos, &moved)
 	if err != nil {
-		return 0, 0, translate(err)
+		return 0, 0, fmt.Errorf("number events: %w", translate(err))
 	}
-	return seq, moved, nil
+	return pos.Int64, moved, nil
 }
