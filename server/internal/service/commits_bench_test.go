@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,11 +39,13 @@ func BenchmarkSubmissions(b *testing.B) {
 		b.Run(d, func(b *testing.B) {
 			s := testserver.Start(b, testserver.Options{Dialect: d, Configure: func(c *config.Config) { c.RateLimit = false }})
 			db := openBenchDB(b, d, s.Config)
+			cpu := cpuMeter(b, d, db)
 			inserts := rate(b.N, func(i int) error {
 				_, err := db.Exec("INSERT INTO bench_insert (site_id, body, created_at) VALUES ($1, $2, $3)",
 					s.DemoSite, fmt.Sprintf("row %d", i), time.Now().UTC())
 				return err
 			})
+			insertGo, insertPG := cpu()
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}}
 			url := s.URL + "/api/v1/widget/" + s.DemoKey + "/conversations"
 			b.ResetTimer()
@@ -57,9 +63,18 @@ func BenchmarkSubmissions(b *testing.B) {
 				return nil
 			})
 			b.StopTimer()
+			postGo, postPG := cpu()
 			b.ReportMetric(posts, "submissions/s")
 			b.ReportMetric(inserts, "inserts/s")
 			b.ReportMetric(posts/inserts, "x_insert")
+			// CPU per operation, of this process (server and clients) and of
+			// the database's backends: on a machine whose cores are the
+			// bound, their ratio is the ceiling of x_insert.
+			per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
+			b.ReportMetric(per(insertGo), "insert_go_cpu_us")
+			b.ReportMetric(per(insertPG), "insert_db_cpu_us")
+			b.ReportMetric(per(postGo), "submit_go_cpu_us")
+			b.ReportMetric(per(postPG), "submit_db_cpu_us")
 		})
 	}
 }
@@ -116,4 +131,49 @@ func openBenchDB(b *testing.B, d string, cfg config.Config) *sql.DB {
 		b.Fatal(err)
 	}
 	return db
+}
+
+// cpuMeter returns a function that reports the CPU time this process and
+// the PostgreSQL backends of db's database used since the last call.
+func cpuMeter(b *testing.B, d string, db *sql.DB) func() (self, backends time.Duration) {
+	self := func() time.Duration {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	backends := func() time.Duration {
+		if d != "postgres" {
+			return 0 // SQLite runs inside this process
+		}
+		rows, err := db.Query("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		var total time.Duration
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) != nil {
+				continue
+			}
+			raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			if err != nil {
+				continue // the backend ended
+			}
+			// utime and stime are fields 14 and 15, after the ")" that ends
+			// the command name.
+			f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+			ut, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			total += time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
+		}
+		return total
+	}
+	lastSelf, lastDB := self(), backends()
+	return func() (time.Duration, time.Duration) {
+		s, db := self(), backends()
+		ds, ddb := s-lastSelf, db-lastDB
+		lastSelf, lastDB = s, db
+		return ds, ddb
+	}
 }
