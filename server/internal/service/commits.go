@@ -2,6 +2,9 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -41,7 +44,25 @@ type commitItem struct {
 	work func(ctx context.Context, tx *store.Store) error
 	err  error
 	done chan struct{}
+	// panicked holds a panic of work (with its stack), raised again in the
+	// request's own goroutine, where the HTTP layer recovers it: a panic
+	// in a committer goroutine would end the process.
+	panicked any
 }
+
+// run calls work, turning a panic into an error for the batch and a
+// panic for the request.
+func (it *commitItem) run(tx *store.Store) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			it.panicked = fmt.Sprintf("%v\n%s", r, debug.Stack())
+			err = errWorkPanicked
+		}
+	}()
+	return it.work(it.ctx, tx)
+}
+
+var errWorkPanicked = errors.New("group commit: work panicked")
 
 // commitsInFlight is how many batches of one site commit at once. SQLite has
 // one connection, so one. On PostgreSQL writers no longer meet on the site
@@ -82,8 +103,7 @@ func (c *committer) do(ctx context.Context, site string, work func(ctx context.C
 	l.queue = append(l.queue, it)
 	if l.running >= c.inFlight {
 		c.mu.Unlock()
-		<-it.done
-		return it.err
+		return it.wait()
 	}
 	l.running++
 	batch := c.takeLocked(l)
@@ -96,7 +116,14 @@ func (c *committer) do(ctx context.Context, site string, work func(ctx context.C
 	if next := c.next(site, l); next != nil {
 		go c.drain(site, l, next)
 	}
+	return it.wait()
+}
+
+func (it *commitItem) wait() error {
 	<-it.done
+	if it.panicked != nil {
+		panic(it.panicked)
+	}
 	return it.err
 }
 
@@ -142,14 +169,14 @@ func (c *committer) commit(batch []*commitItem) {
 	}()
 	if len(batch) == 1 {
 		it := batch[0]
-		it.err = c.store.InTx(it.ctx, func(tx *store.Store) error { return it.work(it.ctx, tx) })
+		it.err = c.store.InTx(it.ctx, it.run)
 		return
 	}
 	var retry []*commitItem
 	err := c.store.InTx(context.Background(), func(tx *store.Store) error {
 		retry = retry[:0]
 		for _, it := range batch {
-			it.err = tx.Savepoint(it.ctx, func(tx *store.Store) error { return it.work(it.ctx, tx) })
+			it.err = tx.Savepoint(it.ctx, it.run)
 			if store.Retryable(it.err) {
 				retry = append(retry, it)
 			}
@@ -168,6 +195,6 @@ func (c *committer) commit(batch []*commitItem) {
 	// request: run the item again on its own, as it would have run without
 	// batching.
 	for _, it := range retry {
-		it.err = c.store.InTx(it.ctx, func(tx *store.Store) error { return it.work(it.ctx, tx) })
+		it.err = c.store.InTx(it.ctx, it.run)
 	}
 }

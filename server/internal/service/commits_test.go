@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +178,49 @@ func TestGroupCommitBadItemFailsAlone(t *testing.T) {
 		msgs, err := st.Messages(ctx, other.Conversation.ID, true)
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("the foreign conversation has %d messages (%v), want 1", len(msgs), err)
+		}
+	})
+}
+
+// TestGroupCommitPanicFailsAlone: a write that panics in a batch panics in
+// its own request (where the HTTP layer recovers it) and not in the
+// committer; its batch-mate commits and the site's lane keeps working.
+func TestGroupCommitPanicFailsAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d string) {
+		ctx := context.Background()
+		s, st, site := commitFixture(t, d)
+		before := len(siteConversations(t, st, site.ID))
+		waitQueued, release := holdLane(t, s, site.ID)
+		bad := async(func() (*string, error) {
+			var got *string
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						msg := fmt.Sprint(r)
+						got = &msg
+					}
+				}()
+				_ = s.commits.do(ctx, site.ID, func(context.Context, *store.Store) error { panic("boom") })
+			}()
+			return got, nil
+		})
+		waitQueued(1)
+		good := async(func() (*CreatedConversation, error) {
+			return s.CreateConversation(ctx, site, VisitorRequest{}, NewConversationInput{Kind: "question", Message: "still here?"})
+		})
+		waitQueued(2)
+		release()
+		if r := <-bad; r.out == nil || !strings.Contains(*r.out, "boom") {
+			t.Fatalf("the panicking write did not panic in its caller: %v", r.out)
+		}
+		if r := <-good; r.err != nil {
+			t.Fatalf("batch-mate: %v", r.err)
+		}
+		if _, err := s.CreateConversation(ctx, site, VisitorRequest{}, NewConversationInput{Kind: "question", Message: "after"}); err != nil {
+			t.Fatalf("after the panic: %v", err)
+		}
+		if got := len(siteConversations(t, st, site.ID)); got != before+2 {
+			t.Fatalf("%d conversations, want %d", got, before+2)
 		}
 	})
 }
