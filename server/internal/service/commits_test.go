@@ -15,8 +15,15 @@ import (
 	"holler/server/internal/storetest"
 )
 
-// commitFixture is a service on a fresh store with its demo site.
-func commitFixture(t *testing.T, d string) (*Service, *store.Store, *model.Site) {
+// commitEnv is a service on a fresh store with its demo site.
+type commitEnv struct {
+	ctx  context.Context
+	s    *Service
+	st   *store.Store
+	site *model.Site
+}
+
+func commitFixture(t *testing.T, d string) *commitEnv {
 	t.Helper()
 	st := storetest.Open(t, d)
 	key, _ := base64.StdEncoding.DecodeString(auth.NewSigningKey())
@@ -29,15 +36,25 @@ func commitFixture(t *testing.T, d string) (*Service, *store.Store, *model.Site)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, st, first.DemoSite
+	return &commitEnv{ctx: context.Background(), s: s, st: st, site: first.DemoSite}
+}
+
+// conversations counts the site's conversations.
+func (e *commitEnv) conversations(t *testing.T) int {
+	t.Helper()
+	list, _, err := e.st.ListConversations(e.ctx, store.ConversationFilter{SiteIDs: []string{e.site.ID}, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(list)
 }
 
 // holdLane makes the site's committer look busy, so writes to the site
 // queue as they would behind a commit in flight. waitQueued blocks until n
 // writes queue; release lets them commit as one batch.
-func holdLane(t *testing.T, s *Service, site string) (waitQueued func(n int), release func()) {
+func (e *commitEnv) holdLane(t *testing.T) (waitQueued func(n int), release func()) {
 	t.Helper()
-	c := s.commits
+	c, site := e.s.commits, e.site.ID
 	c.mu.Lock()
 	if c.lanes[site] != nil {
 		c.mu.Unlock()
@@ -88,23 +105,13 @@ func async[T any](fn func() (*T, error)) chan outcome[T] {
 	return ch
 }
 
-func siteConversations(t *testing.T, st *store.Store, site string) []model.Conversation {
-	t.Helper()
-	list, _, err := st.ListConversations(context.Background(), store.ConversationFilter{SiteIDs: []string{site}, Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return list
-}
-
 // TestGroupCommitSameKeyInOneBatch: the same Idempotency-Key twice in one
 // batch is one conversation, and both requests get its answer.
 func TestGroupCommitSameKeyInOneBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d string) {
-		ctx := context.Background()
-		s, st, site := commitFixture(t, d)
-		before := len(siteConversations(t, st, site.ID))
-		waitQueued, release := holdLane(t, s, site.ID)
+		e := commitFixture(t, d)
+		ctx, s, site, before := e.ctx, e.s, e.site, e.conversations(t)
+		waitQueued, release := e.holdLane(t)
 		in := NewConversationInput{Kind: "question", Message: "Where is my parcel?"}
 		req := VisitorRequest{IdempotencyKey: "same-key"}
 		create := func() (*CreatedConversation, error) { return s.CreateConversation(ctx, site, req, in) }
@@ -120,7 +127,7 @@ func TestGroupCommitSameKeyInOneBatch(t *testing.T) {
 		if a.out.Conversation.ID != b.out.Conversation.ID || a.out.VisitorToken != b.out.VisitorToken {
 			t.Fatalf("two answers: %s and %s", a.out.Conversation.ID, b.out.Conversation.ID)
 		}
-		if got := len(siteConversations(t, st, site.ID)); got != before+1 {
+		if got := e.conversations(t); got != before+1 {
 			t.Fatalf("%d conversations, want %d", got, before+1)
 		}
 	})
@@ -132,15 +139,14 @@ func TestGroupCommitSameKeyInOneBatch(t *testing.T) {
 // after them commit.
 func TestGroupCommitBadItemFailsAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d string) {
-		ctx := context.Background()
-		s, st, site := commitFixture(t, d)
+		e := commitFixture(t, d)
+		ctx, s, site := e.ctx, e.s, e.site
 		other, err := s.CreateConversation(ctx, site, VisitorRequest{}, NewConversationInput{Kind: "question", Message: "mine"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		before := len(siteConversations(t, st, site.ID))
-
-		waitQueued, release := holdLane(t, s, site.ID)
+		before := e.conversations(t)
+		waitQueued, release := e.holdLane(t)
 		create := func(key, msg string) func() (*CreatedConversation, error) {
 			return func() (*CreatedConversation, error) {
 				return s.CreateConversation(ctx, site, VisitorRequest{IdempotencyKey: key},
@@ -172,10 +178,10 @@ func TestGroupCommitBadItemFailsAlone(t *testing.T) {
 		if r := <-after; r.err != nil {
 			t.Fatalf("after the bad ones: %v", r.err)
 		}
-		if got := len(siteConversations(t, st, site.ID)); got != before+2 {
+		if got := e.conversations(t); got != before+2 {
 			t.Fatalf("%d conversations, want %d", got, before+2)
 		}
-		msgs, err := st.Messages(ctx, other.Conversation.ID, true)
+		msgs, err := e.st.Messages(ctx, other.Conversation.ID, true)
 		if err != nil || len(msgs) != 1 {
 			t.Fatalf("the foreign conversation has %d messages (%v), want 1", len(msgs), err)
 		}
@@ -187,10 +193,9 @@ func TestGroupCommitBadItemFailsAlone(t *testing.T) {
 // committer; its batch-mate commits and the site's lane keeps working.
 func TestGroupCommitPanicFailsAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d string) {
-		ctx := context.Background()
-		s, st, site := commitFixture(t, d)
-		before := len(siteConversations(t, st, site.ID))
-		waitQueued, release := holdLane(t, s, site.ID)
+		e := commitFixture(t, d)
+		ctx, s, site, before := e.ctx, e.s, e.site, e.conversations(t)
+		waitQueued, release := e.holdLane(t)
 		bad := async(func() (*string, error) {
 			var got *string
 			func() {
@@ -219,7 +224,7 @@ func TestGroupCommitPanicFailsAlone(t *testing.T) {
 		if _, err := s.CreateConversation(ctx, site, VisitorRequest{}, NewConversationInput{Kind: "question", Message: "after"}); err != nil {
 			t.Fatalf("after the panic: %v", err)
 		}
-		if got := len(siteConversations(t, st, site.ID)); got != before+2 {
+		if got := e.conversations(t); got != before+2 {
 			t.Fatalf("%d conversations, want %d", got, before+2)
 		}
 	})
