@@ -253,6 +253,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	go func() { defer close(brokerDone); broker.Run(bgCtx) }()
 	go pruneLoop(bgCtx, st, svc, logger)
 	go angerBackfill(bgCtx, svc, logger)
+	go sequencerLoop(bgCtx, svc, metrics.Registry, logger)
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); mailLoop(bgCtx, svc, sender, logger) }()
 	assignDone := make(chan struct{})

@@ -13,9 +13,9 @@ const (
 	EventTyping              = "typing"
 )
 
-// Event is one row of a site's ordered event log. Seq is gap-free per site:
-// it is taken from sites.event_seq under the row lock of the same
-// transaction that made the change.
+// Event is one row of a site's ordered event log. Seq is gap-free per site
+// and advances sites.event_seq: on SQLite in the transaction that made the
+// change, on PostgreSQL just after its commit (store's sequencer).
 type Event struct {
 	SiteID         string `gorm:"primaryKey"`
 	Seq            int64  `gorm:"primaryKey"`

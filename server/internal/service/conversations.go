@@ -84,7 +84,7 @@ func (s *Service) CreateConversation(ctx context.Context, site *model.Site, req 
 	// was lost may carry another visitor token (or none) than the original,
 	// and must still get the original's answer.
 	k := newIdemKey(site.ID, req.IdempotencyKey, "create", in)
-	return idempotent(ctx, s, k, 201, func(tx *store.Store) (*CreatedConversation, []model.Event, error) {
+	return idempotent(ctx, s, k, 201, func(ctx context.Context, tx *store.Store) (*CreatedConversation, []model.Event, error) {
 		now := s.now()
 		visitor, err := s.visitorForCreate(ctx, tx, site, req.Token)
 		if err != nil {

@@ -27,7 +27,8 @@ type author struct {
 }
 
 // addMessage appends a message under the conversation's row lock and writes
-// its events in the same transaction; it publishes after commit.
+// its events in the same transaction (shared with other writes to k.site);
+// it publishes after commit.
 func (s *Service) addMessage(ctx context.Context, convID string, a author, in MessageInput, k idemKey) (*model.Message, error) {
 	if !validID(convID) {
 		return nil, model.ErrNotFound
@@ -37,7 +38,16 @@ func (s *Service) addMessage(ctx context.Context, convID string, a author, in Me
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return idempotent(ctx, s, k, 201, func(tx *store.Store) (*model.Message, []model.Event, error) {
+	if k.site == "" {
+		// The site names the batch the message commits in; a conversation
+		// never changes site, so reading it before the transaction is safe.
+		c, err := s.store.ConversationByID(ctx, convID)
+		if err != nil {
+			return nil, err
+		}
+		k.site = c.SiteID
+	}
+	return idempotent(ctx, s, k, 201, func(ctx context.Context, tx *store.Store) (*model.Message, []model.Event, error) {
 		return s.appendMessage(ctx, tx, convID, a, in)
 	})
 }

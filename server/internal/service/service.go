@@ -47,6 +47,7 @@ type Service struct {
 	publicOrigin string
 
 	typical typicalCache // typical_reply_minutes per site, briefly
+	commits *committer   // group commit of widget submissions and replies
 
 	loginPerIP      *limiter.Keyed
 	loginPerAccount *limiter.Keyed
@@ -90,6 +91,7 @@ func New(o Options) *Service {
 		loginPerAccount: limiter.New(time.Minute, 10, o.RateLimit),
 		loginPerIP:      limiter.New(10*time.Second, 30, o.RateLimit),
 	}
+	s.commits = newCommitter(o.Store, commitsInFlight(o.Store))
 	s.mailCfg, s.mailMetrics = o.Mail, o.MailMetrics
 	if o.Now != nil {
 		s.now = func() time.Time { return o.Now().UTC() }
@@ -104,8 +106,14 @@ func New(o Options) *Service {
 }
 
 // SetPublisher wires the realtime broker (built after the service, since
-// the hub reads the log through it).
-func (s *Service) SetPublisher(p Publisher) { s.pub = p }
+// the hub reads the log through it). On PostgreSQL the store's sequencer
+// announces through it each position it numbered up to.
+func (s *Service) SetPublisher(p Publisher) {
+	s.pub = p
+	s.store.SetNumbered(func(siteID string, seq int64) {
+		p.Publish(context.Background(), model.Notice{SiteID: siteID, Seq: seq})
+	})
+}
 
 // SetPresence wires presence after construction (the hub needs the service
 // first, the service then asks the hub).
@@ -116,7 +124,11 @@ func (s *Service) publish(ctx context.Context, events []model.Event) {
 		return
 	}
 	for _, e := range events {
-		s.pub.Publish(ctx, model.Notice{SiteID: e.SiteID, Seq: e.Seq})
+		// Seq 0: numbered after commit (PostgreSQL), and announced by the
+		// store's sequencer when it is.
+		if e.Seq > 0 {
+			s.pub.Publish(ctx, model.Notice{SiteID: e.SiteID, Seq: e.Seq})
+		}
 	}
 }
 

@@ -10,10 +10,16 @@ import (
 )
 
 // AppendEvent adds an event to its site's log inside the caller's
-// transaction. The sequence number comes from sites.event_seq, advanced with
-// an UPDATE that holds the site row's lock until commit: a second writer
-// waits, so events of one site commit in seq order and the committed seqs
-// have no gaps. A bigserial would not give either guarantee.
+// transaction.
+//
+// On PostgreSQL the event is queued unnumbered (e.Seq stays 0) and numbered
+// after commit by the sequencer (see sequencer.go), which announces the
+// site's new position; InTx returns once that is done. The writer never
+// touches the site row, so one site's transactions commit side by side.
+//
+// SQLite has one writer at a time anyway: there the seq comes from
+// sites.event_seq, advanced in the same transaction, so events commit in
+// seq order with no gaps and e.Seq is set on return.
 func (s *Store) AppendEvent(ctx context.Context, e *model.Event, data, public any) error {
 	if s.root == nil {
 		return fmt.Errorf("append event: must run inside a transaction")
@@ -29,16 +35,28 @@ func (s *Store) AppendEvent(ctx context.Context, e *model.Event, data, public an
 		}
 		e.PublicData = string(pub)
 	}
+	e.Data = string(raw)
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now().UTC()
+	}
+	if s.dialect == DialectPostgres {
+		err := s.q(ctx).Exec(`INSERT INTO pending_events (site_id, type, conversation_id, visitor_id, internal, data, public_data, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.SiteID, e.Type, e.ConversationID, e.VisitorID, e.Internal, e.Data, e.PublicData, e.CreatedAt).Error
+		if err != nil {
+			return fmt.Errorf("append event: %w", translate(err))
+		}
+		if s.pending == nil {
+			s.pending = map[string]struct{}{}
+		}
+		s.pending[e.SiteID] = struct{}{}
+		return nil
+	}
 	var seq int64
 	row := s.q(ctx).Raw("UPDATE sites SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq", e.SiteID).Row()
 	if err := row.Scan(&seq); err != nil {
 		return fmt.Errorf("append event: advance seq: %w", translate(err))
 	}
 	e.Seq = seq
-	e.Data = string(raw)
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = time.Now().UTC()
-	}
 	if err := s.q(ctx).Create(e).Error; err != nil {
 		return fmt.Errorf("append event: %w", translate(err))
 	}

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +43,9 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	dsn     string
-	root    *Store // the non-transactional store; nil on the root itself
+	root    *Store              // the non-transactional store; nil on the root itself
+	seq     *sequencer          // numbers events after commit (PostgreSQL root only)
+	pending map[string]struct{} // sites this transaction queued events for
 }
 
 // Options selects the database: DatabaseURL (PostgreSQL) or DataDir (SQLite).
@@ -119,7 +123,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect %s: %w", dialect, translate(err))
 	}
-	return &Store{db: db, dialect: dialect, dsn: dsn}, nil
+	st := &Store{db: db, dialect: dialect, dsn: dsn}
+	if dialect == DialectPostgres {
+		st.seq = &sequencer{st: st, sites: map[string]*seqSite{}}
+	}
+	return st, nil
 }
 
 // withConnectTimeout adds connect_timeout to a PostgreSQL connection string
@@ -242,24 +250,30 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]string, error) {
 }
 
 // InTx runs fn in one transaction: committed if fn returns nil, rolled back
-// otherwise. The *Store given to fn is bound to the transaction.
+// otherwise. The *Store given to fn is bound to the transaction. On
+// PostgreSQL, the events fn appended are numbered when InTx returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.root != nil { // already in a transaction: join it
 		return fn(s)
 	}
-	ctx, cancel := s.bounded(ctx, txTimeout)
+	txCtx, cancel := s.bounded(ctx, txTimeout)
 	defer cancel()
 	// Begin and commit errors come straight from the driver, and fn's own
 	// may too: translate them here so none leaves the store unclassified.
 	// A commit whose answer was lost is unavailable as well: the work may or
 	// may not be committed, which an Idempotency-Key retry resolves.
-	err := s.db.WithContext(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, dsn: s.dsn, root: s})
+	var txs *Store
+	err := s.db.WithContext(txCtx).Transaction(func(gtx *gorm.DB) error {
+		txs = &Store{db: gtx, dialect: s.dialect, dsn: s.dsn, root: s}
+		return fn(txs)
 	})
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if err != nil && errors.Is(txCtx.Err(), context.DeadlineExceeded) {
 		// database/sql rolled the transaction back at the deadline; what fn
 		// saw then may only be "transaction has already been rolled back".
 		return fmt.Errorf("%w: transaction not done in time: %w", model.ErrUnavailable, err)
+	}
+	if err == nil && len(txs.pending) > 0 && s.seq != nil {
+		s.seq.await(ctx, slices.Collect(maps.Keys(txs.pending)))
 	}
 	return translate(err)
 }
