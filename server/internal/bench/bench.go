@@ -59,7 +59,7 @@ var (
 		submitFor: time.Second, writes: 8,
 		latDashboards: 10, latRate: 100, latFor: time.Second,
 		fanDashboards: 50, fanRate: 40, fanFor: time.Second, burst: 20,
-		idleSockets: 300, instRate: 20, instFor: time.Second,
+		idleSockets: 2000, instRate: 20, instFor: time.Second,
 		queryFor: 300 * time.Millisecond, settle: 500 * time.Millisecond, dialParallel: 16,
 	}
 )
@@ -187,7 +187,7 @@ func (b *bench) run(ctx context.Context, getenv func(string) string, selected []
 				return ctx.Err()
 			}
 			b.failed = append(b.failed, name)
-			b.figures = append(b.figures, Figure{Name: name, Unavailable: true, Note: "failed: " + err.Error()})
+			b.figures = append(b.figures, Figure{ID: name, Name: name, Unavailable: true, Note: "failed: " + err.Error()})
 		}
 	}
 	return nil
@@ -215,7 +215,7 @@ func randomHex(n int) string {
 // The server is then restarted on the same data, which also gives the
 // figures after this one a fresh process.
 func (b *bench) startup(ctx context.Context) error {
-	b.add(Figure{Name: "start to ready (first start, migrations)", Value: b.main.ready.Seconds(), Unit: "s",
+	b.add(Figure{ID: "startup", Name: "start to ready (first start, migrations)", Value: b.main.ready.Seconds(), Unit: "s",
 		Baseline: b.main.healthy.Seconds(), BaselineLabel: "first /healthz"})
 	b.main.stop()
 	s, err := startServer(ctx, b.cfg)
@@ -223,7 +223,7 @@ func (b *bench) startup(ctx context.Context) error {
 		return err
 	}
 	b.main, b.client = s, b.client.forServer(s.url)
-	b.add(Figure{Name: "start to ready (restart)", Value: s.ready.Seconds(), Unit: "s",
+	b.add(Figure{ID: "restart", Name: "start to ready (restart)", Value: s.ready.Seconds(), Unit: "s",
 		Baseline: s.healthy.Seconds(), BaselineLabel: "first /healthz"})
 	return nil
 }

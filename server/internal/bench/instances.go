@@ -13,20 +13,20 @@ import (
 // when a NATS URL is given and this build's servers say they use it.
 func (b *bench) instances(ctx context.Context) error {
 	if b.storeKind != "postgres" {
-		b.add(Figure{Name: "cross-instance delivery", Unavailable: true, Note: "SQLite runs one instance; use --store postgres"})
+		b.add(Figure{ID: "instances", Name: "cross-instance delivery", Unavailable: true, Note: "SQLite runs one instance; use --store postgres"})
 		return nil
 	}
 	other, err := startServer(ctx, b.cfg)
 	if err != nil {
 		return err
 	}
-	err = b.crossInstance(ctx, b.main, other, "LISTEN/NOTIFY")
+	err = b.crossInstance(ctx, b.main, other, "LISTEN/NOTIFY", "instances")
 	other.stop()
 	if err != nil {
 		return err
 	}
 	if b.natsURL == "" {
-		b.add(Figure{Name: "cross-instance p99 (NATS)", Unavailable: true, Note: "no --nats-url or HOLLER_NATS_URL given"})
+		b.add(Figure{ID: "instances_nats_p99", Name: "cross-instance p99 (NATS)", Unavailable: true, Note: "no --nats-url or HOLLER_NATS_URL given"})
 		return nil
 	}
 	cfg := b.cfg
@@ -42,11 +42,11 @@ func (b *bench) instances(ctx context.Context) error {
 	}
 	defer c.stop()
 	if !waitFor(2*time.Second, func() bool { return a.usesNATS() && c.usesNATS() }) {
-		b.add(Figure{Name: "cross-instance p99 (NATS)", Unavailable: true,
+		b.add(Figure{ID: "instances_nats_p99", Name: "cross-instance p99 (NATS)", Unavailable: true,
 			Note: "not available in this build: the servers did not say transport=nats with HOLLER_NATS_URL set"})
 		return nil
 	}
-	return b.crossInstance(ctx, a, c, "NATS")
+	return b.crossInstance(ctx, a, c, "NATS", "instances_nats")
 }
 
 func waitFor(limit time.Duration, cond func() bool) bool {
@@ -61,7 +61,7 @@ func waitFor(limit time.Duration, cond func() bool) bool {
 }
 
 // crossInstance submits on a while dashboards on a and on b listen.
-func (b *bench) crossInstance(ctx context.Context, a, other *server, transport string) error {
+func (b *bench) crossInstance(ctx context.Context, a, other *server, transport, id string) error {
 	ca, cb := b.client.forServer(a.url), b.client.forServer(other.url)
 	const perSide = 5
 	da, err := openDashboards(ctx, ca, perSide, perSide)
@@ -88,9 +88,9 @@ func (b *bench) crossInstance(ctx context.Context, a, other *server, transport s
 	}
 	p50, p99 := cross.lat.quantile(0.5), cross.lat.quantile(0.99)
 	s50, s99 := same.lat.quantile(0.5), same.lat.quantile(0.99)
-	b.add(Figure{Name: "cross-instance p50 (" + transport + ")", Value: p50, Unit: "ms",
+	b.add(Figure{ID: id + "_p50", Name: "cross-instance p50 (" + transport + ")", Value: p50, Unit: "ms",
 		Baseline: s50, BaselineLabel: "same instance", Ratio: ratio(p50, s50)})
-	b.add(Figure{Name: "cross-instance p99 (" + transport + ")", Value: p99, Unit: "ms",
+	b.add(Figure{ID: id + "_p99", Name: "cross-instance p99 (" + transport + ")", Value: p99, Unit: "ms",
 		Baseline: s99, BaselineLabel: "same instance", Ratio: ratio(p99, s99),
 		Target: "< 20 ms", Met: b.target(p99 < 20), Note: deliveryNote(failed, ferr, cross, want, db)})
 	return nil

@@ -50,14 +50,14 @@ func (b *bench) queries(ctx context.Context) error {
 	}
 	site := b.client.siteID
 	hot := []struct {
-		name string
-		run  func(context.Context) error
+		id, name string
+		run      func(context.Context) error
 	}{
-		{"inbox list, 50 rows", func(ctx context.Context) error {
+		{"gorm_inbox", "inbox list, 50 rows", func(ctx context.Context) error {
 			_, _, err := st.ListConversations(ctx, store.ConversationFilter{SiteIDs: []string{site}, Limit: 50})
 			return err
 		}},
-		{"event replay, 500 rows", func(ctx context.Context) error {
+		{"gorm_replay", "event replay, 500 rows", func(ctx context.Context) error {
 			_, err := st.Events(ctx, store.EventFilter{SiteID: site, Limit: 500})
 			return err
 		}},
@@ -106,7 +106,7 @@ func (b *bench) queries(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s (GORM): %w", q.name, err)
 		}
-		f := Figure{Name: "GORM: " + q.name, Value: gr, Unit: "/s", Baseline: pr, BaselineLabel: label,
+		f := Figure{ID: q.id, Name: "GORM: " + q.name, Value: gr, Unit: "/s", Baseline: pr, BaselineLabel: label,
 			Ratio: ratio(gr, pr), Target: ">= 0.9x", Met: b.target(ratio(gr, pr) >= 0.9)}
 		if f.Ratio < 0.9 && !b.quick {
 			f.Note = profileNote(ctx, workers, max(b.sc.queryFor, 2*time.Second), q.run, q.name)

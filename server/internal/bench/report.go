@@ -15,6 +15,8 @@ import (
 // Figure is one measured row: a value beside the baseline measured in the
 // same run, and the target the issue sets.
 type Figure struct {
+	// ID is the figure's stable key (startup, submissions, latency_p99...).
+	ID       string  `json:"id"`
 	Name     string  `json:"name"`
 	Value    float64 `json:"value"`
 	Unit     string  `json:"unit"`

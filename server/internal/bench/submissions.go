@@ -43,7 +43,7 @@ func (b *bench) submissions(ctx context.Context) error {
 	}
 	_ = g.Wait()
 	rate := float64(ok.Load()) / time.Since(start).Seconds()
-	f := Figure{Name: fmt.Sprintf("durable submissions/s, %d clients", b.sc.writes), Value: rate, Unit: "/s",
+	f := Figure{ID: "submissions", Name: fmt.Sprintf("durable submissions/s, %d clients", b.sc.writes), Value: rate, Unit: "/s",
 		Baseline: base, BaselineLabel: "INSERT loop", Ratio: ratio(rate, base)}
 	if b.storeKind == "postgres" {
 		f.Target, f.Met = ">= 0.8x", b.target(f.Ratio >= 0.8)
