@@ -52,7 +52,7 @@ var (
 		submitFor: 5 * time.Second, writes: 8,
 		latDashboards: 100, latRate: 200, latFor: 10 * time.Second,
 		fanDashboards: 1000, fanRate: 120, fanFor: 5 * time.Second, burst: 100,
-		idleSockets: 10000, instRate: 50, instFor: 5 * time.Second,
+		idleSockets: 10000, instRate: 20, instFor: 5 * time.Second,
 		queryFor: 3 * time.Second, settle: 3 * time.Second, dialParallel: 64,
 	}
 	quickScale = scale{
@@ -135,7 +135,7 @@ func (b *bench) say(format string, args ...any) {
 func (b *bench) run(ctx context.Context, getenv func(string) string, selected []string) error {
 	if n, err := raiseFileLimit(); err != nil {
 		b.say("could not raise the open-file limit: %v", err)
-	} else if n > 0 && int(n) < 2*b.sc.idleSockets+1000 {
+	} else if n > 0 && int(n) < b.sc.idleSockets+1000 {
 		b.say("the open-file limit is %d: the idle-socket figure may fail", n)
 	}
 	exe, err := os.Executable()

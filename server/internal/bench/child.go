@@ -250,3 +250,44 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	}
 	return l.w.Write(p)
 }
+
+// cpuSeconds is the user+system CPU time a process has used so far.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which may hold spaces, from
+	// "state" (field 3) on; utime and stime are fields 14 and 15.
+	_, rest, ok := bytes.Cut(b, []byte(") "))
+	f := strings.Fields(string(rest))
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / clockTicks
+}
+
+// clockTicks is USER_HZ, 100 on every Linux architecture Go supports.
+const clockTicks = 100
+
+// cpuShare tells how busy the server and the bench itself were over a
+// stretch of a figure: on a shared machine the bench's own load is part of
+// what a reader must weigh.
+type cpuShare struct {
+	s           *server
+	at          time.Time
+	srv, client float64
+}
+
+func (s *server) cpuStart() cpuShare {
+	return cpuShare{s: s, at: time.Now(), srv: cpuSeconds(s.cmd.Process.Pid), client: cpuSeconds(os.Getpid())}
+}
+
+func (c cpuShare) String() string {
+	wall := time.Since(c.at).Seconds()
+	srv := cpuSeconds(c.s.cmd.Process.Pid) - c.srv
+	cl := cpuSeconds(os.Getpid()) - c.client
+	return fmt.Sprintf("CPU over %.1f s: server %.0f%%, bench %.0f%% (of one core)", wall, 100*srv/wall, 100*cl/wall)
+}

@@ -23,6 +23,7 @@ func (b *bench) latency(ctx context.Context) error {
 	t := newTracker(log)
 	d.track(t)
 
+	cpu := b.main.cpuStart()
 	var health histogram
 	hctx, stopHealth := context.WithCancel(ctx)
 	var hwg sync.WaitGroup
@@ -55,7 +56,7 @@ func (b *bench) latency(ctx context.Context) error {
 	b.add(Figure{ID: "latency_p50", Name: fmt.Sprintf(name, "p50"), Value: p50, Unit: "ms", Baseline: h50, BaselineLabel: "/healthz p50", Ratio: ratio(p50, h50)})
 	f := Figure{ID: "latency_p99", Name: fmt.Sprintf(name, "p99"), Value: p99, Unit: "ms", Baseline: h99, BaselineLabel: "/healthz p99", Ratio: ratio(p99, h99),
 		Target: "<= 5 ms", Met: b.target(p99 <= 5)}
-	f.Note = deliveryNote(failed, ferr, t, int64(n-int(failed))*int64(len(d.conns)), d)
+	f.Note = joinNote(cpu.String(), deliveryNote(failed, ferr, t, int64(n-int(failed))*int64(len(d.conns)), d))
 	b.add(f)
 	return nil
 }
@@ -92,9 +93,11 @@ func (b *bench) fanout(ctx context.Context) error {
 	log := newSendLog("fan", n)
 	t := newTracker(log)
 	d.track(t)
+	cpu := b.main.cpuStart()
 	failed, ferr := offer(ctx, b.client, log, n, b.sc.fanRate)
 	want := int64(n-int(failed)) * socks
 	t.wait(ctx, want, 10*time.Second)
+	cpuNote := cpu.String()
 	// Delivery cannot be faster than the offer: the last submission leaves
 	// at (n-1)/rate, so the span is at least the offer's n/rate.
 	span := max(time.Duration(t.last.Load()).Seconds(), float64(n)/b.sc.fanRate)
@@ -107,7 +110,7 @@ func (b *bench) fanout(ctx context.Context) error {
 	b.add(Figure{ID: "fanout_rate", Name: fmt.Sprintf("delivered messages/s (%d dashboards)", socks), Value: delivered, Unit: "/s",
 		Baseline: offered, BaselineLabel: "offered", Ratio: ratio(delivered, offered),
 		Target: ">= 100,000/s", Met: b.target(delivered >= 100000),
-		Note: deliveryNote(failed, ferr, t, want, d)})
+		Note: joinNote(cpuNote, deliveryNote(failed, ferr, t, want, d))})
 	b.add(Figure{ID: "fanout_p99", Name: fmt.Sprintf("  their delivery p99 (p50 %.1f ms)", t.lat.quantile(0.5)), Value: p99, Unit: "ms",
 		Target: "<= 50 ms", Met: b.target(p99 <= 50)})
 

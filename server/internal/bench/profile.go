@@ -41,67 +41,92 @@ func profileNote(ctx context.Context, workers int, d time.Duration, fn func(cont
 	return summarize(p) + saved
 }
 
-// summarize is the share of CPU time (cumulative) in a few groups of
-// packages and the three heaviest functions by their own time.
+// summarize splits the CPU time into who caused it: each sample goes to
+// the garbage collector's background work, to system calls, or else to
+// the package of the nearest frame (from the leaf) outside the runtime, so
+// an allocation GORM makes counts as GORM's. The three heaviest functions
+// by their own time follow.
 func summarize(p *profile.Profile) string {
-	groups := []struct{ name, prefix string }{
-		{"GORM", "gorm.io/"},
-		{"pgx", "github.com/jackc/"},
-		{"sqlite", "modernc.org/"},
-		{"database/sql", "database/sql."},
-		{"reflect", "reflect."},
-		{"GC", "runtime.gcBgMarkWorker"},
-		{"malloc", "runtime.mallocgc"},
-		{"syscalls", "syscall."},
-	}
 	vi := len(p.SampleType) - 1 // cpu nanoseconds
 	var total int64
-	cum := make([]int64, len(groups))
+	by := map[string]int64{}
 	flat := map[string]int64{}
 	for _, s := range p.Sample {
 		v := s.Value[vi]
 		total += v
-		hit := make([]bool, len(groups))
-		for li, loc := range s.Location {
-			for lj, line := range loc.Line {
-				if line.Function == nil {
-					continue
-				}
-				fn := line.Function.Name
-				if li == 0 && lj == 0 {
-					flat[fn] += v
-				}
-				for gi, g := range groups {
-					if !hit[gi] && strings.HasPrefix(fn, g.prefix) {
-						hit[gi] = true
-						cum[gi] += v
-					}
+		var names []string
+		for _, loc := range s.Location {
+			for _, line := range loc.Line {
+				// A preempted sample's leaf is the preemption, not the work.
+				if line.Function != nil && line.Function.Name != "runtime.asyncPreempt" {
+					names = append(names, line.Function.Name)
 				}
 			}
 		}
+		if len(names) > 0 {
+			flat[names[0]] += v
+		}
+		by[blame(names)] += v
 	}
 	if total == 0 {
 		return "the profile has no samples"
 	}
 	pct := func(v int64) string { return fmt.Sprintf("%.0f%%", 100*float64(v)/float64(total)) }
-	var parts []string
-	for gi, g := range groups {
-		if cum[gi]*100 >= total*3 {
-			parts = append(parts, g.name+" "+pct(cum[gi]))
+	return "CPU of the GORM run by cause: " + strings.Join(heaviest(by, 6, pct), ", ") +
+		"; heaviest functions: " + strings.Join(heaviest(flat, 3, pct), ", ")
+}
+
+// blame names the cause of one sample's stack (leaf first).
+func blame(stack []string) string {
+	for _, fn := range stack {
+		switch {
+		case strings.HasPrefix(fn, "runtime.gcBgMarkWorker"):
+			return "GC"
+		case strings.HasPrefix(fn, "syscall.") || strings.HasPrefix(fn, "internal/poll."):
+			return "syscalls"
 		}
 	}
-	type fv struct {
-		fn string
-		v  int64
+	causes := []struct{ name, prefix string }{
+		{"GORM", "gorm.io/"}, {"pgx", "github.com/jackc/"}, {"sqlite", "modernc.org/"}, {"sqlite", "github.com/glebarez/"},
+		{"database/sql", "database/sql."}, {"reflect", "reflect."}, {"json", "encoding/json."}, {"holler", "holler/"},
 	}
-	var top []fv
-	for fn, v := range flat {
-		top = append(top, fv{fn, v})
+	for _, fn := range stack {
+		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") || strings.HasPrefix(fn, "sync.") {
+			continue
+		}
+		for _, c := range causes {
+			if strings.HasPrefix(fn, c.prefix) {
+				return c.name
+			}
+		}
+		return pkgOf(fn)
 	}
-	slices.SortFunc(top, func(a, b fv) int { return cmp.Compare(b.v, a.v) })
-	var heavy []string
-	for _, t := range top[:min(3, len(top))] {
-		heavy = append(heavy, t.fn+" "+pct(t.v))
+	return "runtime"
+}
+
+// pkgOf is the package path of a profile's function name.
+func pkgOf(fn string) string {
+	slash := strings.LastIndex(fn, "/")
+	if dot := strings.Index(fn[slash+1:], "."); dot >= 0 {
+		return fn[:slash+1+dot]
 	}
-	return "CPU of the GORM run: " + strings.Join(parts, ", ") + "; heaviest: " + strings.Join(heavy, ", ")
+	return fn
+}
+
+// heaviest lists the n largest entries of m as "name NN%".
+func heaviest(m map[string]int64, n int, pct func(int64) string) []string {
+	type kv struct {
+		k string
+		v int64
+	}
+	var all []kv
+	for k, v := range m {
+		all = append(all, kv{k, v})
+	}
+	slices.SortFunc(all, func(a, b kv) int { return cmp.Or(cmp.Compare(b.v, a.v), cmp.Compare(a.k, b.k)) })
+	var out []string
+	for _, e := range all[:min(n, len(all))] {
+		out = append(out, e.k+" "+pct(e.v))
+	}
+	return out
 }

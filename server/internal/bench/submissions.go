@@ -27,6 +27,7 @@ func (b *bench) submissions(ctx context.Context) error {
 	var firstErr atomic.Value
 	deadline := time.Now().Add(b.sc.submitFor)
 	start := time.Now()
+	cpu := b.main.cpuStart()
 	g, gctx := errgroup.WithContext(ctx)
 	for w := range b.sc.writes {
 		g.Go(func() error {
@@ -43,6 +44,7 @@ func (b *bench) submissions(ctx context.Context) error {
 	}
 	_ = g.Wait()
 	rate := float64(ok.Load()) / time.Since(start).Seconds()
+	cpuNote := cpu.String()
 	f := Figure{ID: "submissions", Name: fmt.Sprintf("durable submissions/s, %d clients", b.sc.writes), Value: rate, Unit: "/s",
 		Baseline: base, BaselineLabel: "INSERT loop", Ratio: ratio(rate, base)}
 	if b.storeKind == "postgres" {
@@ -51,6 +53,7 @@ func (b *bench) submissions(ctx context.Context) error {
 		f.Target, f.Met = ">= 5,000/s", b.target(rate >= 5000)
 		f.Note = "the INSERT loop shares one connection between its clients, as the server's pool does"
 	}
+	f.Note = joinNote(cpuNote, f.Note)
 	if n := failed.Load(); n > 0 {
 		f.Note = joinNote(f.Note, fmt.Sprintf("%d submissions failed (first: %v)", n, firstErr.Load()))
 	}
