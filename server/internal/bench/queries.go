@@ -118,11 +118,21 @@ func (b *bench) queries(ctx context.Context) error {
 
 // rate runs fn on workers goroutines for d and returns calls per second.
 func rate(ctx context.Context, workers int, d time.Duration, fn func(context.Context) error) (float64, error) {
+	fns := make([]func(context.Context) error, workers)
+	for i := range fns {
+		fns[i] = fn
+	}
+	return rateEach(ctx, fns, d)
+}
+
+// rateEach runs each of fns on a goroutine of its own, over and over, for
+// d and returns the calls per second of them all.
+func rateEach(ctx context.Context, fns []func(context.Context) error, d time.Duration) (float64, error) {
 	var n atomic.Int64
 	deadline := time.Now().Add(d)
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
-	for range workers {
+	for _, fn := range fns {
 		g.Go(func() error {
 			for time.Now().Before(deadline) {
 				if err := fn(gctx); err != nil {

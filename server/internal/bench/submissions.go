@@ -87,8 +87,8 @@ func (b *bench) insertLoop(ctx context.Context) (float64, error) {
 		return 0, err
 	}
 	defer db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE bench_inserts")
-	return b.loop(ctx, func(ctx context.Context) (func() error, func(), error) {
-		return func() error {
+	return b.loop(ctx, func(context.Context) (func(context.Context) error, func(), error) {
+		return func(ctx context.Context) error {
 			_, err := db.ExecContext(ctx, "INSERT INTO bench_inserts (site_id, body, created_at) VALUES (?, ?, ?)",
 				b.client.siteID, "Where is my parcel? It was due on Monday.", time.Now().UTC().Format(time.RFC3339Nano))
 			return err
@@ -107,12 +107,12 @@ func (b *bench) insertLoopPostgres(ctx context.Context) (float64, error) {
 		return 0, err
 	}
 	defer setup.Exec(context.WithoutCancel(ctx), "DROP TABLE bench_inserts")
-	return b.loop(ctx, func(ctx context.Context) (func() error, func(), error) {
+	return b.loop(ctx, func(ctx context.Context) (func(context.Context) error, func(), error) {
 		conn, err := pgx.Connect(ctx, b.cfg.databaseURL)
 		if err != nil {
 			return nil, nil, err
 		}
-		return func() error {
+		return func(ctx context.Context) error {
 				_, err := conn.Exec(ctx, "INSERT INTO bench_inserts (site_id, body, created_at) VALUES ($1, $2, $3)",
 					b.client.siteID, "Where is my parcel? It was due on Monday.", time.Now().UTC())
 				return err
@@ -124,9 +124,8 @@ func (b *bench) insertLoopPostgres(ctx context.Context) (float64, error) {
 
 // loop runs sc.writes workers, each made by open, calling its op for
 // sc.submitFor, and returns the rate of successful calls.
-func (b *bench) loop(ctx context.Context, open func(context.Context) (op func() error, done func(), err error)) (float64, error) {
-	var n atomic.Int64
-	ops := make([]func() error, b.sc.writes)
+func (b *bench) loop(ctx context.Context, open func(context.Context) (op func(context.Context) error, done func(), err error)) (float64, error) {
+	ops := make([]func(context.Context) error, b.sc.writes)
 	for i := range ops {
 		op, done, err := open(ctx)
 		if err != nil {
@@ -135,22 +134,5 @@ func (b *bench) loop(ctx context.Context, open func(context.Context) (op func() 
 		defer done()
 		ops[i] = op
 	}
-	deadline := time.Now().Add(b.sc.submitFor)
-	start := time.Now()
-	g, _ := errgroup.WithContext(ctx)
-	for _, op := range ops {
-		g.Go(func() error {
-			for time.Now().Before(deadline) {
-				if err := op(); err != nil {
-					return err
-				}
-				n.Add(1)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return 0, err
-	}
-	return float64(n.Load()) / time.Since(start).Seconds(), nil
+	return rateEach(ctx, ops, b.sc.submitFor)
 }
