@@ -109,9 +109,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *quick {
 		b.sc = quickScale
 	}
-	report := Report{Store: *storeKind, Quick: *quick, Started: time.Now().UTC(), Machine: thisMachine()}
+	report := Report{Store: *storeKind, Quick: *quick, Started: time.Now().UTC(), Machine: thisMachine(), LoadBefore: loadAverage()}
 	err := b.run(ctx, getenv, selected)
-	report.Figures = b.figures
+	report.Figures, report.LoadAfter = b.figures, loadAverage()
 	report.Duration = time.Since(report.Started).Seconds()
 	if len(b.figures) > 0 {
 		var werr error

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -37,12 +38,16 @@ type Figure struct {
 
 // Report is the whole run, as --json prints it.
 type Report struct {
-	Store    string    `json:"store"`
-	Quick    bool      `json:"quick"`
-	Started  time.Time `json:"started"`
-	Machine  Machine   `json:"machine"`
-	Figures  []Figure  `json:"figures"`
-	Duration float64   `json:"duration_seconds"`
+	Store   string    `json:"store"`
+	Quick   bool      `json:"quick"`
+	Started time.Time `json:"started"`
+	Machine Machine   `json:"machine"`
+	// LoadBefore and LoadAfter are the machine's 1-minute load average
+	// when the run began and ended: other work on the machine shows here.
+	LoadBefore float64  `json:"load_before"`
+	LoadAfter  float64  `json:"load_after"`
+	Figures    []Figure `json:"figures"`
+	Duration   float64  `json:"duration_seconds"`
 }
 
 // Machine names where the figures came from.
@@ -81,8 +86,9 @@ func ratio(v, base float64) float64 {
 
 // writeTable prints the aligned table, notes under it.
 func writeTable(w io.Writer, r Report) error {
-	fmt.Fprintf(w, "holler bench: store=%s quick=%v  %s, %d cores, %d MB, %s, %s\n\n",
-		r.Store, r.Quick, r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMB, r.Machine.OS, r.Machine.GoVersion)
+	fmt.Fprintf(w, "holler bench: store=%s quick=%v  %s, %d cores, %d MB, %s, %s, %s\n",
+		r.Store, r.Quick, r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMB, r.Machine.OS, r.Machine.GoVersion, r.Started.Format(time.DateTime+" MST"))
+	fmt.Fprintf(w, "load average %.1f at the start, %.1f at the end (above %d, other work shared the CPUs)\n\n", r.LoadBefore, r.LoadAfter, r.Machine.Cores)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tvalue\tbaseline\tratio\ttarget\tmet")
 	var notes []string
@@ -151,4 +157,18 @@ func thousands(v float64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// loadAverage is the 1-minute load average (0 where unknown).
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

@@ -62,8 +62,8 @@ func (b *bench) submissions(ctx context.Context) error {
 }
 
 func joinNote(a, b string) string {
-	if a == "" {
-		return b
+	if a == "" || b == "" {
+		return a + b
 	}
 	return a + "; " + b
 }
