@@ -88,7 +88,11 @@ func ratio(v, base float64) float64 {
 func writeTable(w io.Writer, r Report) error {
 	fmt.Fprintf(w, "holler bench: store=%s quick=%v  %s, %d cores, %d MB, %s, %s, %s\n",
 		r.Store, r.Quick, r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMB, r.Machine.OS, r.Machine.GoVersion, r.Started.Format(time.DateTime+" MST"))
-	fmt.Fprintf(w, "load average %.1f at the start, %.1f at the end (above %d, other work shared the CPUs)\n\n", r.LoadBefore, r.LoadAfter, r.Machine.Cores)
+	busy := ""
+	if max(r.LoadBefore, r.LoadAfter) > float64(r.Machine.Cores) {
+		busy = " (more than the cores: other work shared the CPUs)"
+	}
+	fmt.Fprintf(w, "load average %.1f at the start, %.1f at the end%s\n\n", r.LoadBefore, r.LoadAfter, busy)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tvalue\tbaseline\tratio\ttarget\tmet")
 	var notes []string
