@@ -182,12 +182,20 @@ func (b *bench) run(ctx context.Context, getenv func(string) string, selected []
 			continue
 		}
 		b.say("measuring %s", name)
-		if err := steps[name](ctx); err != nil {
+		err := caughtUp(ctx, b.client, time.Minute)
+		if err == nil {
+			err = steps[name](ctx)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			b.failed = append(b.failed, name)
-			b.figures = append(b.figures, Figure{ID: name, Name: name, Unavailable: true, Note: "failed: " + err.Error()})
+			note := "failed: " + err.Error()
+			if p := b.main.problems(); p != "" {
+				note += "; the server logged:\n" + p
+			}
+			b.figures = append(b.figures, Figure{ID: name, Name: name, Unavailable: true, Note: note})
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,8 @@ func (t *tracker) frame(b []byte) {
 }
 
 // wait polls until want marked frames arrived, or nothing new arrived for
-// quiet, or ctx ends.
+// quiet (three times that while none has arrived at all: a loaded server
+// may still be working through the submissions), or ctx ends.
 func (t *tracker) wait(ctx context.Context, want int64, quiet time.Duration) {
 	lastN, lastChange := int64(-1), time.Now()
 	for {
@@ -70,13 +72,41 @@ func (t *tracker) wait(ctx context.Context, want int64, quiet time.Duration) {
 		if n >= want || ctx.Err() != nil {
 			return
 		}
+		limit := quiet
+		if n == 0 {
+			limit = 3 * quiet
+		}
 		if n != lastN {
 			lastN, lastChange = n, time.Now()
-		} else if time.Since(lastChange) > quiet {
+		} else if time.Since(lastChange) > limit {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// caughtUp waits until a submission on c reaches a new dashboard on c: a
+// figure must not measure the backlog the previous one left behind.
+func caughtUp(ctx context.Context, c *client, limit time.Duration) error {
+	d, err := openDashboards(ctx, c, 1, 1)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	log := newSendLog("ready", 1)
+	t := newTracker(log)
+	d.track(t)
+	if _, err := offer(ctx, c, log, 1, 0); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(limit)
+	for t.marked.Load() == 0 {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("a submission did not reach a dashboard within %s of being sent: the server is still busy with an earlier figure, or its delivery is stuck", limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
 }
 
 // dashboards is a group of open staff sockets, each read by its own

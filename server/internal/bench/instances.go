@@ -83,6 +83,9 @@ func (b *bench) crossInstance(ctx context.Context, a, other *server, transport, 
 	want := int64(n-int(failed)) * perSide
 	cross.wait(ctx, want, 10*time.Second)
 	same.wait(ctx, want, time.Second)
+	if same.lat.count() == 0 {
+		return fmt.Errorf("no submission reached a dashboard on the instance it was made on (%d failed: %v)", failed, ferr)
+	}
 	if cross.lat.count() == 0 {
 		return fmt.Errorf("no submission on one instance reached a dashboard on the other over %s (%d failed: %v)", transport, failed, ferr)
 	}
