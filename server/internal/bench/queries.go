@@ -21,6 +21,7 @@ import (
 type captured struct {
 	sql  string
 	args []any
+	rows int64
 }
 
 // queries compares the store's hot reads through GORM with the very same
@@ -39,11 +40,11 @@ func (b *bench) queries(ctx context.Context) error {
 		capturing bool
 		got       []captured
 	)
-	if err := st.CaptureQueries(func(sql string, args []any) {
+	if err := st.CaptureQueries(func(sql string, args []any, rows int64) {
 		mu.Lock()
 		defer mu.Unlock()
 		if capturing {
-			got = append(got, captured{sql, args})
+			got = append(got, captured{sql, args, rows})
 		}
 	}); err != nil {
 		return err
@@ -85,11 +86,17 @@ func (b *bench) queries(ctx context.Context) error {
 		}
 		runPlain := func(ctx context.Context) error {
 			for _, s := range stmts {
-				if err := plain.query(ctx, s.sql, s.args); err != nil {
+				if _, err := plain.query(ctx, s.sql, s.args); err != nil {
 					return err
 				}
 			}
 			return nil
+		}
+		// The plain run must read what GORM read, or it measures less work.
+		for _, s := range stmts {
+			if n, err := plain.query(ctx, s.sql, s.args); err != nil || n != s.rows || n == 0 {
+				return fmt.Errorf("%s: the plain statement read %d rows (%v), GORM %d", q.name, n, err, s.rows)
+			}
 		}
 		warm := b.sc.queryFor / 5
 		if _, err := rate(ctx, workers, warm, runPlain); err != nil {
@@ -151,7 +158,7 @@ func rateEach(ctx context.Context, fns []func(context.Context) error, d time.Dur
 
 // plainDB runs a captured statement without GORM and reads every row.
 type plainDB struct {
-	query func(ctx context.Context, sql string, args []any) error
+	query func(ctx context.Context, sql string, args []any) (rows int64, err error)
 	close func()
 }
 
@@ -166,27 +173,29 @@ func (b *bench) openPlain(ctx context.Context) (*plainDB, string, error) {
 	// One connection, like the store's pool on SQLite.
 	db.SetMaxOpenConns(1)
 	return &plainDB{
-		query: func(ctx context.Context, q string, args []any) error {
+		query: func(ctx context.Context, q string, args []any) (int64, error) {
 			rows, err := db.QueryContext(ctx, q, args...)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			defer rows.Close()
 			cols, err := rows.Columns()
 			if err != nil {
-				return err
+				return 0, err
 			}
 			vals := make([]any, len(cols))
 			dest := make([]any, len(cols))
 			for i := range vals {
 				dest[i] = &vals[i]
 			}
+			var n int64
 			for rows.Next() {
 				if err := rows.Scan(dest...); err != nil {
-					return err
+					return n, err
 				}
+				n++
 			}
-			return rows.Err()
+			return n, rows.Err()
 		},
 		close: func() { db.Close() },
 	}, "database/sql", nil
@@ -212,21 +221,23 @@ func openPgx(ctx context.Context, url string) (*plainDB, string, error) {
 		conns <- c
 	}
 	return &plainDB{
-		query: func(ctx context.Context, q string, args []any) error {
+		query: func(ctx context.Context, q string, args []any) (int64, error) {
 			c := <-conns
 			defer func() { conns <- c }()
 			rows, err := c.Query(ctx, q, args...)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			defer rows.Close()
 			dest := typedDest(rows.FieldDescriptions())
+			var n int64
 			for rows.Next() {
 				if err := rows.Scan(dest...); err != nil {
-					return err
+					return n, err
 				}
+				n++
 			}
-			return rows.Err()
+			return n, rows.Err()
 		},
 		close: closeAll,
 	}, "pgx", nil

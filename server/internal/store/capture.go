@@ -17,11 +17,11 @@ func SQLiteDSN(dataDir string) string {
 }
 
 // CaptureQueries calls fn with the SQL text and arguments of every query
-// (SELECT) this store runs from now on, as sent to the driver. `holler
-// bench` uses it to run exactly the store's hot queries again without GORM
-// and compare the two.
-func (s *Store) CaptureQueries(fn func(sql string, args []any)) error {
+// (SELECT) this store runs from now on, as sent to the driver, and the
+// number of rows it read. `holler bench` uses it to run exactly the
+// store's hot queries again without GORM and compare the two.
+func (s *Store) CaptureQueries(fn func(sql string, args []any, rows int64)) error {
 	return s.db.Callback().Query().After("gorm:query").Register("holler:capture", func(db *gorm.DB) {
-		fn(db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...))
+		fn(db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...), db.RowsAffected)
 	})
 }
