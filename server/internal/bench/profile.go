@@ -91,7 +91,8 @@ func blame(stack []string) string {
 		{"database/sql", "database/sql."}, {"reflect", "reflect."}, {"json", "encoding/json."}, {"holler", "holler/"},
 	}
 	for _, fn := range stack {
-		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") || strings.HasPrefix(fn, "sync.") {
+		// Assembly helpers (gcWriteBarrier) have no package: the runtime's.
+		if !strings.Contains(fn, ".") || strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") || strings.HasPrefix(fn, "sync.") {
 			continue
 		}
 		for _, c := range causes {
