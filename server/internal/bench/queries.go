@@ -191,14 +191,7 @@ func (b *bench) openPlain(ctx context.Context) (*plainDB, string, error) {
 			for i := range vals {
 				dest[i] = &vals[i]
 			}
-			var n int64
-			for rows.Next() {
-				if err := rows.Scan(dest...); err != nil {
-					return n, err
-				}
-				n++
-			}
-			return n, rows.Err()
+			return scanAll(rows, dest)
 		},
 		close: func() { db.Close() },
 	}, "database/sql", nil
@@ -232,18 +225,29 @@ func openPgx(ctx context.Context, url string) (*plainDB, string, error) {
 				return 0, err
 			}
 			defer rows.Close()
-			dest := typedDest(rows.FieldDescriptions())
-			var n int64
-			for rows.Next() {
-				if err := rows.Scan(dest...); err != nil {
-					return n, err
-				}
-				n++
-			}
-			return n, rows.Err()
+			return scanAll(rows, typedDest(rows.FieldDescriptions()))
 		},
 		close: closeAll,
 	}, "pgx", nil
+}
+
+// rows is what database/sql's and pgx's result sets have in common.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanAll reads every row into dest and counts them.
+func scanAll(r rows, dest []any) (int64, error) {
+	var n int64
+	for r.Next() {
+		if err := r.Scan(dest...); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, r.Err()
 }
 
 // typedDest is one typed destination per column, as hand-written code
