@@ -134,6 +134,9 @@ func (s *server) readLog(r io.Reader) {
 		}
 		s.mu.Unlock()
 	}
+	// A line past the scanner's limit ends the scan; the pipe must still
+	// be drained.
+	_, _ = io.Copy(io.Discard, r)
 }
 
 func (s *server) usesNATS() bool {
