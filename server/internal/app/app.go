@@ -56,6 +56,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return userCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "bench":
+		return benchCmd(ctx, args, getenv, stdout, stderr)
 	case "version", "--version":
 		printVersion(stdout)
 		return nil
@@ -79,6 +81,8 @@ Usage:
   holler user set-password --email E
                                  set a password read from stdin (one line); ends the user's sessions
   holler healthcheck             exit 0 when the server on HOLLER_ADDR answers /healthz
+  holler bench [--store sqlite|postgres] [--quick] [--json] [--only F,...] [--nats-url URL]
+                                 start a server of its own and measure it (see README "Performance")
   holler version                 print the build's version
   holler help                    this text
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"holler/server/internal/bench"
 	"holler/server/internal/config"
 	"holler/server/internal/model"
 	"holler/server/internal/service"
@@ -184,4 +185,13 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// benchCmd is `holler bench`: it starts servers of its own (this binary,
+// `serve`) and prints each figure beside its same-run baseline.
+func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, "usage: "+bench.Usage)
+	}
+	return bench.Run(ctx, args, getenv, stdout, stderr)
 }

@@ -95,10 +95,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
-		// WAL with synchronous=FULL: a committed transaction survives a power
-		// cut, which is what "acknowledged means durable" asks for.
-		dsn = "file:" + filepath.Join(o.DataDir, "holler.db") +
-			"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+		dsn = SQLiteDSN(o.DataDir)
 		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
 	}
 	if err != nil {

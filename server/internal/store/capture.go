@@ -1,0 +1,27 @@
+package store
+
+import (
+	"path/filepath"
+
+	"gorm.io/gorm"
+)
+
+// SQLiteDSN is the connection string of the embedded store in dataDir, for
+// the glebarez "sqlite" database/sql driver. `holler bench` opens the same
+// file with it to measure a plain INSERT loop beside the server.
+func SQLiteDSN(dataDir string) string {
+	// WAL with synchronous=FULL: a committed transaction survives a power
+	// cut, which is what "acknowledged means durable" asks for.
+	return "file:" + filepath.Join(dataDir, "holler.db") +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+}
+
+// CaptureQueries calls fn with the SQL text and arguments of every query
+// (SELECT) this store runs from now on, as sent to the driver, and the
+// number of rows it read. `holler bench` uses it to run exactly the
+// store's hot queries again without GORM and compare the two.
+func (s *Store) CaptureQueries(fn func(sql string, args []any, rows int64)) error {
+	return s.db.Callback().Query().After("gorm:query").Register("holler:capture", func(db *gorm.DB) {
+		fn(db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...), db.RowsAffected)
+	})
+}
