@@ -39,7 +39,6 @@ type Notice struct {
 	// OnlineUsers are the staff users with a dashboard open on the sending
 	// instance (presence: which sites that makes "online" is the service's rule).
 	OnlineUsers []string `json:"pu,omitempty"`
-	Origin      string   `json:"o,omitempty"` // the instance that sent it, to skip our own echo
 }
 
 // Ephemeral is a typing indicator or other event that is delivered live only.
