@@ -80,7 +80,7 @@ func (a *API) staffSocket(c echo.Context) error {
 	if cur, err = a.Hub.StartCursor(r.Context(), sites, cur); err != nil {
 		return err
 	}
-	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
+	conn, err := a.upgrader.Upgrade(realtime.Corking(c.Response()), r, nil)
 	if err != nil {
 		return nil // the upgrader already answered
 	}
@@ -146,7 +146,7 @@ func (a *API) visitorSocket(c echo.Context) error {
 	if cur, err = a.Hub.StartCursor(r.Context(), []string{s.ID}, cur); err != nil {
 		return err
 	}
-	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
+	conn, err := a.upgrader.Upgrade(realtime.Corking(c.Response()), r, nil)
 	if err != nil {
 		return nil
 	}

@@ -67,7 +67,7 @@ func hubServer(t testing.TB, h *Hub) *httptest.Server {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		conn, err := up.Upgrade(w, r, nil)
+		conn, err := up.Upgrade(Corking(w), r, nil)
 		if err != nil {
 			return
 		}

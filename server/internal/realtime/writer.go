@@ -18,6 +18,7 @@ import (
 const (
 	readBuffer  = 512
 	writeBuffer = 4096
+	writeBatch  = 32 // frames a writer takes from the queue at a time
 )
 
 // bufferPool is the write buffer pool every socket shares; misses counts
@@ -111,25 +112,28 @@ func (c *Client) queuePing() {
 }
 
 // writeLoop writes queued frames until the queue is empty, then exits: an
-// idle socket has no writer. The write deadline is renewed at most once a
-// second while frames flow and cleared on the way out, so it is no timer
-// for an idle socket either.
+// idle socket has no writer. Frames queued together leave together (see
+// corkConn). The write deadline is renewed at most once a second while
+// frames flow and cleared on the way out, so it is no timer for an idle
+// socket either.
 func (c *Client) writeLoop() {
+	cc, _ := c.conn.NetConn().(*corkConn)
 	var renewed time.Time
+	var batch [writeBatch]outFrame
 	for {
 		c.mu.Lock()
 		ping := c.pingDue && !c.closed
 		c.pingDue = false
-		var f outFrame
+		n := 0
 		if !ping {
 			if c.closed || len(c.queue) == 0 {
 				c.writing, c.queue = false, nil
 				c.mu.Unlock()
 				break
 			}
-			f = c.queue[0]
-			c.queue[0] = outFrame{}
-			c.queue = c.queue[1:]
+			n = copy(batch[:], c.queue)
+			clear(c.queue[:n])
+			c.queue = c.queue[n:]
 			c.room.Signal() // a catch-up may be waiting for room
 		}
 		c.mu.Unlock()
@@ -141,10 +145,18 @@ func (c *Client) writeLoop() {
 		var err error
 		if ping {
 			err = c.conn.WriteControl(websocket.PingMessage, nil, now.Add(writeWait))
-		} else {
-			err = c.writeFrame(f)
 		}
+		for i := 0; i < n && err == nil; i++ {
+			if cc != nil && n > 1 {
+				cc.cork(i < n-1) // the last frame takes the others along
+			}
+			err = c.writeFrame(batch[i])
+		}
+		clear(batch[:n])
 		if err != nil {
+			if cc != nil {
+				cc.cork(false)
+			}
 			c.mu.Lock()
 			c.writing = false
 			c.mu.Unlock()
