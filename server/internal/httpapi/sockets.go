@@ -85,7 +85,9 @@ func (a *API) staffSocket(c echo.Context) error {
 		return nil // the upgrader already answered
 	}
 	userID, sv := u.ID, u.SessionVersion
-	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
+	// The socket outlives the request: its context must not keep the
+	// request's alive (nor is it cancelled with it).
+	a.Hub.Adopt(context.Background(), conn, realtime.Options{
 		Sites:  sites,
 		Cursor: cur,
 		Staff: &realtime.Staff{UserID: userID, SessionVersion: sv, Recheck: func(ctx context.Context) ([]string, bool, error) {
@@ -150,7 +152,7 @@ func (a *API) visitorSocket(c echo.Context) error {
 	if err != nil {
 		return nil
 	}
-	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
+	a.Hub.Adopt(context.Background(), conn, realtime.Options{
 		Sites:   []string{s.ID},
 		Cursor:  cur,
 		Visitor: &realtime.Visitor{SiteID: s.ID, VisitorID: v.ID, ConversationID: acc.ConversationID},

@@ -21,8 +21,8 @@ import (
 )
 
 // BenchmarkIdleSockets opens idleSockets staff sockets that then say
-// nothing and reports what each costs the server: heap and goroutine stacks
-// (heap_B/socket) and resident memory (rss_B/socket). The clients run in a
+// nothing and reports what each costs the server: heap (heap_B/socket),
+// goroutine stacks (stack_B/socket) and resident memory (rss_B/socket). The clients run in a
 // child process so their own memory and file descriptors are not counted.
 // One iteration is the whole measurement:
 //
@@ -32,7 +32,7 @@ func BenchmarkIdleSockets(b *testing.B) {
 	s := testserver.Start(b, testserver.Options{Dialect: store.DialectSQLite, Configure: noRateLimit})
 	token := s.AdminToken(b)
 	for range b.N {
-		heap0, rss0, g0 := memoryNow()
+		heap0, stack0, rss0, g0 := memoryNow()
 		child := exec.Command(os.Args[0], "-test.run=^TestIdleSocketClients$", "-test.bench=^$")
 		child.Env = append(os.Environ(), "HOLLER_IDLE_URL="+s.URL, "HOLLER_IDLE_TOKEN="+token,
 			"HOLLER_IDLE_N="+strconv.Itoa(idleSockets))
@@ -55,8 +55,9 @@ func BenchmarkIdleSockets(b *testing.B) {
 			}
 			last = g
 		}
-		heap1, rss1, _ := memoryNow()
+		heap1, stack1, rss1, _ := memoryNow()
 		b.ReportMetric(float64(heap1-heap0)/idleSockets, "heap_B/socket")
+		b.ReportMetric(float64(stack1-stack0)/idleSockets, "stack_B/socket")
 		b.ReportMetric(float64(rss1-rss0)/idleSockets, "rss_B/socket")
 		b.ReportMetric(float64(runtime.NumGoroutine()-g0)/idleSockets, "goroutines/socket")
 		_ = stdin.Close()
@@ -64,9 +65,9 @@ func BenchmarkIdleSockets(b *testing.B) {
 	}
 }
 
-// memoryNow returns, after a full collection, the bytes of heap and stacks
-// in use, the resident set size and the goroutine count.
-func memoryNow() (heap, rss int64, goroutines int) {
+// memoryNow returns, after a full collection, the bytes of heap and of
+// goroutine stacks in use, the resident set size and the goroutine count.
+func memoryNow() (heap, stack, rss int64, goroutines int) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var m runtime.MemStats
@@ -78,7 +79,7 @@ func memoryNow() (heap, rss int64, goroutines int) {
 			rss = n * 1024
 		}
 	}
-	return int64(m.HeapInuse + m.StackInuse), rss, runtime.NumGoroutine()
+	return int64(m.HeapInuse), int64(m.StackInuse), rss, runtime.NumGoroutine()
 }
 
 // TestIdleSocketClients is BenchmarkIdleSockets' client process: it opens

@@ -136,32 +136,52 @@ func (c *Client) kind() string {
 // Serve runs a socket until it closes: subscribe, replay what happened
 // after the cursor, then deliver live events. It blocks.
 func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
+	if c := h.open(ctx, conn, o); c != nil {
+		c.run()
+	}
+}
+
+// Adopt serves a socket as Serve does but from a goroutine of its own, and
+// returns at once: an HTTP handler that returns lets go of its request,
+// its connection's HTTP buffers and its deep stack, which would otherwise
+// stay with every idle socket for its whole life.
+func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
+	if c := h.open(ctx, conn, o); c != nil {
+		go c.run()
+	}
+}
+
+// open subscribes a socket and starts its replay; nil when the hub is
+// shutting down (the socket is closed then).
+func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client {
 	c := &Client{hub: h, conn: conn, staff: o.Staff, visitor: o.Visitor, onFrame: o.OnFrame,
 		sites: o.Sites, last: model.Cursor{}}
 	c.room.L = &c.mu
 	c.ctx, c.cancel = context.WithCancel(ctx)
-	defer c.cancel()
 	c.seen.Store(time.Now().UnixNano())
 	for _, id := range o.Sites {
 		c.last[id] = o.Cursor[id]
 	}
 	if !h.attach(c) {
 		c.closeWith(closeGoingAway, "server shutting down")
-		return
+		return nil
 	}
 	h.metrics.SocketOpened(c.kind())
-	defer func() {
-		h.detach(c)
-		h.metrics.SocketClosed(c.kind())
-	}()
 	c.mu.Lock()
 	c.catching = true
 	c.goLocked(c.catchUp)
 	c.mu.Unlock()
-	// Reading runs from the start, not after the replay: a long replay
-	// still answers pings and notices a client that went away.
+	return c
+}
+
+// run reads the socket until it closes, then unsubscribes it. Reading runs
+// from the start, not after the replay: a long replay still answers pings
+// and notices a client that went away.
+func (c *Client) run() {
 	c.readPump()
 	c.wg.Wait()
+	c.hub.detach(c)
+	c.hub.metrics.SocketClosed(c.kind())
 }
 
 // goLocked runs f in a goroutine that Serve waits for, unless the socket

@@ -16,7 +16,7 @@ import (
 // Buffer sizes. Client frames are tiny typing notices, so reads need little;
 // a write buffer is lent from writeBuffers only while a frame is written.
 const (
-	readBuffer  = 512
+	readBuffer  = 256
 	writeBuffer = 4096
 	writeBatch  = 32 // frames a writer takes from the queue at a time
 )
