@@ -157,6 +157,7 @@ type Started struct {
 // in a JSON log stream.
 func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, started chan<- Started) error {
 	logger := NewLogger(cfg, stdout)
+	raiseFileLimit(logger)
 	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
 	if err != nil {
 		return err

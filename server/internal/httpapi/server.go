@@ -64,14 +64,8 @@ type widgetLimits struct {
 // New builds the Echo server with every route.
 func New(d Deps) *echo.Echo {
 	a := &API{Deps: d}
-	a.upgrader = websocket.Upgrader{
-		Subprotocols:      []string{realtime.Subprotocol},
-		ReadBufferSize:    4096,
-		WriteBufferSize:   4096,
-		EnableCompression: true,
-		// Origins are checked per endpoint before upgrading.
-		CheckOrigin: func(*http.Request) bool { return true },
-	}
+	// Origins are checked per endpoint before upgrading.
+	a.upgrader = realtime.Upgrader()
 	a.limits = widgetLimits{
 		// A person files a few conversations; a bot files many.
 		createPerIP:  limiter.New(20*time.Second, 5, d.RateLimit),

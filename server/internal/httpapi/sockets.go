@@ -80,12 +80,14 @@ func (a *API) staffSocket(c echo.Context) error {
 	if cur, err = a.Hub.StartCursor(r.Context(), sites, cur); err != nil {
 		return err
 	}
-	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
+	conn, err := a.upgrader.Upgrade(realtime.Corking(c.Response()), r, nil)
 	if err != nil {
 		return nil // the upgrader already answered
 	}
 	userID, sv := u.ID, u.SessionVersion
-	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
+	// The socket outlives the request: its context must not keep the
+	// request's alive (nor is it cancelled with it).
+	a.Hub.Adopt(context.Background(), conn, realtime.Options{
 		Sites:  sites,
 		Cursor: cur,
 		Staff: &realtime.Staff{UserID: userID, SessionVersion: sv, Recheck: func(ctx context.Context) ([]string, bool, error) {
@@ -146,11 +148,11 @@ func (a *API) visitorSocket(c echo.Context) error {
 	if cur, err = a.Hub.StartCursor(r.Context(), []string{s.ID}, cur); err != nil {
 		return err
 	}
-	conn, err := a.upgrader.Upgrade(c.Response(), r, nil)
+	conn, err := a.upgrader.Upgrade(realtime.Corking(c.Response()), r, nil)
 	if err != nil {
 		return nil
 	}
-	a.Hub.Serve(context.WithoutCancel(r.Context()), conn, realtime.Options{
+	a.Hub.Adopt(context.Background(), conn, realtime.Options{
 		Sites:   []string{s.ID},
 		Cursor:  cur,
 		Visitor: &realtime.Visitor{SiteID: s.ID, VisitorID: v.ID, ConversationID: acc.ConversationID},

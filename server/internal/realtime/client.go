@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -15,8 +16,6 @@ import (
 // Socket limits.
 const (
 	writeWait      = 10 * time.Second
-	pongWait       = 60 * time.Second
-	pingEvery      = pongWait * 9 / 10
 	readLimit      = 4096 // client frames are tiny typing notices
 	sendQueue      = 256  // frames waiting for the writer; when full, a live socket catches up from the log
 	logPage        = 500  // events read from the log at a time
@@ -72,30 +71,44 @@ type ClientFrame struct {
 // hands it each event and it queues the frame without ever blocking, so one
 // slow socket cannot hold up the pump and every other socket behind it.
 // When that queue is full the socket does not drop the event and is not
-// dropped either: it stops being live and its own catch-up goroutine reads
-// the log from its cursor (last) and feeds the queue with blocking sends,
-// so it goes exactly as fast as the socket writes. A reconnect with a
-// cursor starts the same way. A socket that does not read at all is dropped
-// by the write deadline and the ping-pong, not by the size of its backlog.
+// dropped either: it stops being live and a catch-up goroutine reads the
+// log from its cursor (last) and feeds the queue, waiting for room, so it
+// goes exactly as fast as the socket writes. A reconnect with a cursor
+// starts the same way. A socket that does not read at all is dropped by the
+// write deadline and the hub's ping sweep, not by the size of its backlog.
+//
+// An idle socket costs one goroutine (the reader) and no buffers: the
+// writer and the catch-up run only while they have work, the queue is nil
+// while empty and write buffers come from a pool for the length of a frame.
 type Client struct {
 	hub     *Hub
 	conn    *websocket.Conn
 	staff   *Staff
 	visitor *Visitor
 	onFrame func(ClientFrame)
-	send    chan []byte
-	done    chan struct{}
-	once    sync.Once
-	behind  chan struct{} // wakes the catch-up goroutine; capacity 1
+	ctx     context.Context // ends when the socket closes; bounds log reads
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the writer and catch-up goroutines, while they run
+	seen    atomic.Int64   // unix nanoseconds of the client's last frame or pong
+	// nextPing is when the hub's sweep pings this socket next; it is the
+	// sweep's alone (under hub.mu).
+	nextPing time.Time
 
 	mu    sync.Mutex
+	room  sync.Cond // on mu: the queue shrank or the socket closed
 	sites []string
 	last  model.Cursor // per site, the last seq queued for (or skipped by) this socket
 	live  bool
+	// catching: a catch-up goroutine runs; it is exactly !live while open.
+	catching bool
 	// missed: while catching up, the pump offered an event past last. The
 	// catch-up reads the log once more before going live, because its last
 	// read may have been taken before that event committed.
-	missed bool
+	missed  bool
+	queue   []outFrame // frames for the writer, at most sendQueue; nil while empty
+	writing bool       // a writer goroutine runs
+	pingDue bool       // the sweep asked for a ping; it goes before the next frame
+	closed  bool
 }
 
 // Options describe a socket to serve.
@@ -123,31 +136,65 @@ func (c *Client) kind() string {
 // Serve runs a socket until it closes: subscribe, replay what happened
 // after the cursor, then deliver live events. It blocks.
 func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
+	if c := h.open(ctx, conn, o); c != nil {
+		c.run()
+	}
+}
+
+// Adopt serves a socket as Serve does but from a goroutine of its own, and
+// returns at once: an HTTP handler that returns lets go of its request,
+// its connection's HTTP buffers and its deep stack, which would otherwise
+// stay with every idle socket for its whole life.
+func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
+	if c := h.open(ctx, conn, o); c != nil {
+		go c.run()
+	}
+}
+
+// open subscribes a socket and starts its replay; nil when the hub is
+// shutting down (the socket is closed then).
+func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client {
 	c := &Client{hub: h, conn: conn, staff: o.Staff, visitor: o.Visitor, onFrame: o.OnFrame,
-		send: make(chan []byte, sendQueue), done: make(chan struct{}), behind: make(chan struct{}, 1),
 		sites: o.Sites, last: model.Cursor{}}
+	c.room.L = &c.mu
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.seen.Store(time.Now().UnixNano())
 	for _, id := range o.Sites {
 		c.last[id] = o.Cursor[id]
 	}
 	if !h.attach(c) {
 		c.closeWith(closeGoingAway, "server shutting down")
-		return
+		return nil
 	}
 	h.metrics.SocketOpened(c.kind())
-	defer func() {
-		h.detach(c)
-		h.metrics.SocketClosed(c.kind())
-	}()
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); c.writePump() }()
-	go func() { defer wg.Done(); c.feed(ctx) }()
-	// Reading runs from the start, not after the replay: a long replay
-	// still answers pings and notices a client that went away.
+	c.mu.Lock()
+	c.catching = true
+	c.goLocked(c.catchUp)
+	c.mu.Unlock()
+	return c
+}
+
+// run reads the socket until it closes, then unsubscribes it. Reading runs
+// from the start, not after the replay: a long replay still answers pings
+// and notices a client that went away.
+func (c *Client) run() {
 	c.readPump()
-	cancel()
-	wg.Wait()
+	c.wg.Wait()
+	c.hub.detach(c)
+	c.hub.metrics.SocketClosed(c.kind())
+}
+
+// goLocked runs f in a goroutine that Serve waits for, unless the socket
+// is closed already.
+func (c *Client) goLocked(f func()) {
+	if c.closed {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
 }
 
 // StartCursor completes a client's cursor before the upgrade: sites it
@@ -173,50 +220,37 @@ func (h *Hub) StartCursor(ctx context.Context, sites []string, cur model.Cursor)
 	return out, nil
 }
 
-// feed runs for the socket's life: it catches up from the log at the start
-// (the replay after the client's cursor) and again whenever live delivery
-// fell behind, then waits.
-func (c *Client) feed(ctx context.Context) {
-	for {
-		if err := c.catchUp(ctx); err != nil {
-			select {
-			case <-c.done: // the socket closed under the read; nothing to report
-			default:
-				c.hub.logger.Warn("websocket replay", "err", err)
-				c.closeWith(websocket.CloseInternalServerErr, "replay failed")
-			}
-			return
-		}
-		select {
-		case <-c.done:
-			return
-		case <-c.behind:
-		}
-	}
-}
-
 // catchUp sends every event after the socket's cursor, paced by the
 // writer, and switches the socket to live once a full pass over its sites
-// found nothing the pump offered meanwhile.
-func (c *Client) catchUp(ctx context.Context) error {
+// found nothing the pump offered meanwhile. It runs at the start (the
+// replay after the client's cursor) and whenever live delivery fell behind.
+func (c *Client) catchUp() {
 	for {
 		for _, site := range c.siteIDs() {
-			if err := c.catchUpSite(ctx, site); err != nil {
-				return err
+			if err := c.catchUpSite(site); err != nil {
+				c.mu.Lock()
+				c.catching = false
+				closed := c.closed
+				c.mu.Unlock()
+				if !closed { // else the socket closed under the read; nothing to report
+					c.hub.logger.Warn("websocket replay", "err", err)
+					c.closeWith(websocket.CloseInternalServerErr, "replay failed")
+				}
+				return
 			}
 		}
 		c.mu.Lock()
 		if !c.missed {
-			c.live = true
+			c.live, c.catching = true, false
 			c.mu.Unlock()
-			return nil
+			return
 		}
 		c.missed = false
 		c.mu.Unlock()
 	}
 }
 
-func (c *Client) catchUpSite(ctx context.Context, site string) error {
+func (c *Client) catchUpSite(site string) error {
 	visitorID := ""
 	if c.visitor != nil {
 		visitorID = c.visitor.VisitorID
@@ -228,22 +262,24 @@ func (c *Client) catchUpSite(ctx context.Context, site string) error {
 		if !subscribed {
 			return nil // the site was taken away meanwhile
 		}
-		events, err := c.hub.log.EventsAfter(ctx, site, from, visitorID, logPage)
+		events, err := c.hub.log.EventsAfter(c.ctx, site, from, visitorID, logPage)
 		if err != nil {
 			return err
 		}
 		for i := range events {
+			enc := encoded{e: &events[i]}
 			c.mu.Lock()
-			frame, _ := c.advanceLocked(&events[i])
-			c.mu.Unlock()
-			if frame == nil {
-				continue
+			for len(c.queue) >= sendQueue && !c.closed {
+				c.room.Wait()
 			}
-			select {
-			case c.send <- frame:
-			case <-c.done:
+			if c.closed {
+				c.mu.Unlock()
 				return errClosed
 			}
+			if _, ok := c.stepLocked(enc.e); ok {
+				c.pushLocked(c.frameLocked(&enc))
+			}
+			c.mu.Unlock()
 		}
 		if len(events) < logPage {
 			return nil
@@ -255,41 +291,39 @@ var errClosed = errors.New("socket closed")
 
 // offer hands a live socket an event read by its site's pump. It never
 // blocks: a socket whose queue is full falls back to catching up.
-func (c *Client) offer(e *model.Event) {
+func (c *Client) offer(enc *encoded) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	e := enc.e
 	if !c.live {
 		if last, ok := c.last[e.SiteID]; ok && e.Seq > last && c.maySee(e) {
 			c.missed = true
 		}
 		return
 	}
-	frame, undo := c.advanceLocked(e)
-	if frame == nil {
+	prev, ok := c.stepLocked(e)
+	if !ok {
 		return
 	}
-	select {
-	case c.send <- frame:
-	default:
+	if len(c.queue) >= sendQueue {
 		// Not queued, so not delivered: the cursor goes back before it and
 		// the catch-up reads it from the log, after what is queued already.
-		undo()
+		c.last[e.SiteID] = prev
 		c.fallBehindLocked()
+		return
 	}
+	c.pushLocked(c.frameLocked(enc))
 }
 
 // fallBehindLocked makes the socket catch up from its cursor before it is
 // live again.
 func (c *Client) fallBehindLocked() {
-	if !c.live {
+	if c.catching {
 		c.missed = true // a catch-up is running: make it read once more
 		return
 	}
-	c.live = false
-	select {
-	case c.behind <- struct{}{}:
-	default:
-	}
+	c.live, c.catching = false, true
+	c.goLocked(c.catchUp)
 }
 
 // maySee reports whether this socket may see e.
@@ -297,70 +331,48 @@ func (c *Client) maySee(e *model.Event) bool {
 	return c.visitor == nil || c.visitor.sees(e.VisitorID, e.ConversationID) && !e.Internal
 }
 
-// advanceLocked moves the socket's cursor past e and returns its frame, or
-// nil when e is not for this socket (already sent, another site, or hidden
-// from a visitor: the cursor still moves past those). undo puts the cursor
-// back.
-func (c *Client) advanceLocked(e *model.Event) (frame []byte, undo func()) {
-	last, subscribed := c.last[e.SiteID]
-	if !subscribed || e.Seq <= last {
-		return nil, nil
+// stepLocked moves the socket's cursor past e and reports whether e is for
+// this socket; not when already sent, of another site, or hidden from a
+// visitor (the cursor still moves past those). prev is the position before.
+func (c *Client) stepLocked(e *model.Event) (prev int64, ok bool) {
+	prev, subscribed := c.last[e.SiteID]
+	if !subscribed || e.Seq <= prev {
+		return prev, false
 	}
 	c.last[e.SiteID] = e.Seq
-	if !c.maySee(e) {
-		return nil, nil
-	}
-	data := e.Data
-	if c.visitor != nil {
-		data = e.PublicData
-	}
-	frame, _ = json.Marshal(Frame{Type: e.Type, Cursor: c.last.Encode(), SiteID: e.SiteID,
-		ConversationID: e.ConversationID, At: e.CreatedAt, Data: json.RawMessage(data)})
-	return frame, func() { c.last[e.SiteID] = last }
+	return prev, c.maySee(e)
+}
+
+// frameLocked is the frame of the event the cursor just stepped past.
+func (c *Client) frameLocked(enc *encoded) outFrame {
+	return outFrame{cursor: c.last.Encode(), body: enc.body(c.visitor != nil)}
 }
 
 // offerEphemeral queues a typing notice if there is room: it is worth
-// nothing a moment later, so a busy socket simply misses it.
-func (c *Client) offerEphemeral(siteID string, e *model.Ephemeral) {
+// nothing a moment later, so a busy socket simply misses it. body is the
+// frame, the same for every socket.
+func (c *Client) offerEphemeral(e *model.Ephemeral, body []byte) {
 	if c.visitor != nil && (!c.visitor.sees(e.VisitorID, e.ConversationID) || !e.FromStaff) {
 		return
 	}
 	if c.staff != nil && e.FromStaff {
 		return // staff see the visitor typing, not each other
 	}
-	frame, _ := json.Marshal(Frame{Type: e.Type, SiteID: siteID, ConversationID: e.ConversationID, At: e.At, Data: e.Data})
-	select {
-	case c.send <- frame:
-	default:
-	}
-}
-
-func (c *Client) writePump() {
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case frame := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
-				c.closeWith(0, "")
-				return
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.closeWith(0, "")
-				return
-			}
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) < sendQueue {
+		c.pushLocked(outFrame{body: body})
 	}
 }
 
 func (c *Client) readPump() {
 	c.conn.SetReadLimit(readLimit)
-	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
-	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	// No read deadline: a deadline is a timer per socket. The hub's sweep
+	// drops a socket whose last frame or pong is older than pongWait.
+	c.conn.SetPongHandler(func(string) error {
+		c.seen.Store(time.Now().UnixNano())
+		return nil
+	})
 	var lastFrame time.Time
 	for {
 		_, raw, err := c.conn.ReadMessage()
@@ -368,7 +380,7 @@ func (c *Client) readPump() {
 			c.closeWith(0, "")
 			return
 		}
-		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		c.seen.Store(time.Now().UnixNano())
 		var f ClientFrame
 		// Typing notices are worth one a second; more is noise (or abuse)
 		// that would cost a lookup and a broadcast each.
@@ -382,13 +394,20 @@ func (c *Client) readPump() {
 
 // closeWith sends a close frame (code 0: none) and closes the connection.
 func (c *Client) closeWith(code int, reason string) {
-	c.once.Do(func() {
-		close(c.done)
-		if code != 0 {
-			_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
-		}
-		_ = c.conn.Close()
-	})
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.queue = nil
+	c.room.Broadcast()
+	c.mu.Unlock()
+	c.cancel()
+	if code != 0 {
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	}
+	_ = c.conn.Close()
 }
 
 // recheck re-reads a staff user's rights: a socket never outlives them.

@@ -7,6 +7,7 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,10 +41,14 @@ type Hub struct {
 	logger  *slog.Logger
 	metrics Metrics
 
-	mu      sync.Mutex
-	sites   map[string]*siteFeed
-	clients map[*Client]struct{}
-	closing bool
+	// Ping timing for every socket (see sweep).
+	pingEvery, pongWait, sweepEvery time.Duration
+
+	mu       sync.Mutex
+	sites    map[string]*siteFeed
+	clients  map[*Client]struct{}
+	closing  bool
+	sweeping bool // the sweep goroutine runs
 
 	presenceMu sync.Mutex
 	remote     map[string]time.Time // user ID -> last time another instance had their dashboard open
@@ -63,8 +68,8 @@ func NewHub(l Log, logger *slog.Logger, m Metrics) *Hub {
 	if m == nil {
 		m = nopMetrics{}
 	}
-	return &Hub{log: l, logger: logger, metrics: m, sites: map[string]*siteFeed{},
-		clients: map[*Client]struct{}{}, remote: map[string]time.Time{}}
+	return &Hub{log: l, logger: logger, metrics: m, pingEvery: pingEvery, pongWait: pongWait, sweepEvery: sweepEvery,
+		sites: map[string]*siteFeed{}, clients: map[*Client]struct{}{}, remote: map[string]time.Time{}}
 }
 
 // Start records where each site's log stands, so only newer events are
@@ -182,8 +187,10 @@ func (h *Hub) pump(siteID string, f *siteFeed) {
 		}
 		h.mu.Unlock()
 		for i := range events {
+			// Encoded once per audience, however many sockets get it.
+			enc := encoded{e: &events[i]}
 			for _, c := range clients {
-				c.offer(&events[i])
+				c.offer(&enc)
 			}
 		}
 		h.metrics.EventDelivered(len(events))
@@ -206,8 +213,12 @@ func (h *Hub) deliverEphemeral(siteID string, e *model.Ephemeral) {
 		}
 	}
 	h.mu.Unlock()
+	if len(clients) == 0 {
+		return
+	}
+	body, _ := json.Marshal(Frame{Type: e.Type, SiteID: siteID, ConversationID: e.ConversationID, At: e.At, Data: e.Data})
 	for _, c := range clients {
-		c.offerEphemeral(siteID, e)
+		c.offerEphemeral(e, body)
 	}
 }
 
@@ -221,6 +232,11 @@ func (h *Hub) attach(c *Client) bool {
 	h.clients[c] = struct{}{}
 	for _, id := range c.siteIDs() {
 		h.feedLocked(id).clients[c] = struct{}{}
+	}
+	c.nextPing = time.Now().Add(h.pingEvery)
+	if !h.sweeping {
+		h.sweeping = true
+		go h.sweep()
 	}
 	return true
 }
