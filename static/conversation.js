@@ -166,6 +166,9 @@ export async function openConversation(id) {
   cur.loaded = false;
   cur.messages = new Map();
   state.openId = id;
+  // Which conversation the view shows, also before its thread has loaded
+  // (the hash changes before the hashchange handler gets here).
+  el.conv.dataset.id = id;
   el.empty.hidden = true;
   el.conv.hidden = false;
   el.typing.hidden = true;
@@ -203,6 +206,7 @@ export function closeConversation() {
   cur.loaded = false;
   cur.messages = new Map();
   state.openId = '';
+  delete el.conv.dataset.id;
   el.conv.hidden = true;
   el.empty.hidden = false;
 }

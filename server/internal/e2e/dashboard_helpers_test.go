@@ -120,7 +120,7 @@ func dOpenConversation(t *testing.T, ctx context.Context, id string) {
 func dWaitThread(t *testing.T, ctx context.Context, id string) {
 	t.Helper()
 	dPoll(t, ctx, dWaitBound, "the conversation "+id+" opens",
-		`location.hash === '#/inbox/' + `+dQuote(id)+` && !document.getElementById('conv').hidden && document.getElementById('thread-status').hidden && document.querySelectorAll('#thread .msg').length > 0`,
+		`location.hash === '#/inbox/' + `+dQuote(id)+` && document.getElementById('conv').dataset.id === `+dQuote(id)+` && !document.getElementById('conv').hidden && document.getElementById('thread-status').hidden && document.querySelectorAll('#thread .msg').length > 0`,
 		`location.hash + ' ' + document.getElementById('thread-status').textContent`)
 }
 
