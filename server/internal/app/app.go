@@ -346,25 +346,18 @@ func (p countingPublisher) Publish(ctx context.Context, n model.Notice) {
 }
 
 func pruneLoop(ctx context.Context, st *store.Store, svc *service.Service, logger *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := st.PruneIdempotencyKeys(ctx, time.Now().UTC()); err != nil {
-				logger.Warn("prune idempotency keys", "err", err)
-			} else if n > 0 {
-				logger.Info("pruned idempotency keys", "count", n)
-			}
-			if n, err := svc.PruneMail(ctx); err != nil {
-				logger.Warn("prune mail outbox", "err", err)
-			} else if n > 0 {
-				logger.Info("pruned mail outbox", "count", n)
-			}
+	every(ctx, time.Hour, func() {
+		if n, err := st.PruneIdempotencyKeys(ctx, time.Now().UTC()); err != nil {
+			logger.Warn("prune idempotency keys", "err", err)
+		} else if n > 0 {
+			logger.Info("pruned idempotency keys", "count", n)
 		}
-	}
+		if n, err := svc.PruneMail(ctx); err != nil {
+			logger.Warn("prune mail outbox", "err", err)
+		} else if n > 0 {
+			logger.Info("pruned mail outbox", "count", n)
+		}
+	})
 }
 
 // mailPoll is how often the outbox is looked at: it bounds how late a due

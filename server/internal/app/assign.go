@@ -35,22 +35,15 @@ func newAssignMetrics(reg *prometheus.Registry) *assignMetrics {
 // assignLoop assigns what waits in team queues until ctx ends. Every
 // instance runs one; they share the queues safely (see AssignQueued).
 func assignLoop(ctx context.Context, svc *service.Service, m *assignMetrics, logger *slog.Logger) {
-	t := time.NewTicker(assignPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, assignPoll, func() {
 		n, err := svc.AssignQueued(ctx)
 		m.assigned.Add(float64(n))
 		if err != nil {
 			if ctx.Err() == nil {
 				logger.Warn("assign queued conversations", "err", err)
 			}
-			continue
+			return
 		}
 		m.passes.Inc()
-	}
+	})
 }

@@ -22,14 +22,7 @@ func sequencerLoop(ctx context.Context, svc *service.Service, reg *prometheus.Re
 	waiting := prometheus.NewGauge(prometheus.GaugeOpts{Name: "holler_events_unnumbered_oldest_seconds",
 		Help: "Age of the oldest committed event not yet numbered (PostgreSQL); near 0 unless sequencer passes fail."})
 	reg.MustRegister(waiting)
-	t := time.NewTicker(sequencerPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, sequencerPoll, func() {
 		sites, oldest, err := svc.NumberPending(ctx)
 		waiting.Set(oldest.Seconds())
 		switch {
@@ -40,5 +33,5 @@ func sequencerLoop(ctx context.Context, svc *service.Service, reg *prometheus.Re
 			// transaction outlives 15 s: rows this old mean passes fail.
 			logger.Warn("events wait to be numbered", "sites", sites, "oldest", oldest.Round(time.Millisecond))
 		}
-	}
+	})
 }

@@ -18,16 +18,9 @@ const slaPoll = time.Second
 // up what fell due while it was down, and several instances share the
 // work without doing any of it twice (see service.SLANotices).
 func slaLoop(ctx context.Context, svc *service.Service, logger *slog.Logger) {
-	t := time.NewTicker(slaPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, slaPoll, func() {
 		if _, err := svc.SLANotices(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("sla notices", "err", err)
 		}
-	}
+	})
 }
