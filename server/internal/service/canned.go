@@ -119,21 +119,9 @@ func (s *Service) CannedReplies(ctx context.Context, actor *model.User, q Canned
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var ids []string
-	if q.SiteID != "" {
-		site, err := s.Site(ctx, actor, q.SiteID)
-		if err != nil {
-			return nil, err
-		}
-		ids = []string{site.ID}
-	} else {
-		sites, err := s.Sites(ctx, actor)
-		if err != nil {
-			return nil, err
-		}
-		for _, site := range sites {
-			ids = append(ids, site.ID)
-		}
+	ids, err := s.scopeSites(ctx, actor, q.SiteID)
+	if err != nil {
+		return nil, err
 	}
 	return s.store.CannedReplies(ctx, store.CannedFilter{SiteIDs: ids, Query: q.Q})
 }

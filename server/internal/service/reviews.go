@@ -219,21 +219,12 @@ func (s *Service) RatingsReport(ctx context.Context, actor *model.User, q Rating
 		return nil, err
 	}
 	rep := &RatingsReport{From: from, To: to}
-	var ids []string
+	ids, err := s.scopeSites(ctx, actor, q.SiteID)
+	if err != nil {
+		return nil, err
+	}
 	if q.SiteID != "" {
-		site, err := s.Site(ctx, actor, q.SiteID)
-		if err != nil {
-			return nil, err
-		}
-		ids, rep.SiteID = []string{site.ID}, &site.ID
-	} else {
-		sites, err := s.Sites(ctx, actor)
-		if err != nil {
-			return nil, err
-		}
-		for _, site := range sites {
-			ids = append(ids, site.ID)
-		}
+		rep.SiteID = &ids[0]
 	}
 	counts, err := s.store.CountRatings(ctx, ids, from, to)
 	if err != nil {

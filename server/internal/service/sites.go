@@ -174,6 +174,28 @@ func (s *Service) Site(ctx context.Context, actor *model.User, id string) (*mode
 	return s.store.SiteByID(ctx, id)
 }
 
+// scopeSites names the sites a listing covers: the one site asked for
+// (ErrNotFound unless the actor may see it), or else every site the actor
+// may see.
+func (s *Service) scopeSites(ctx context.Context, actor *model.User, siteID string) ([]string, error) {
+	if siteID != "" {
+		site, err := s.Site(ctx, actor, siteID)
+		if err != nil {
+			return nil, err
+		}
+		return []string{site.ID}, nil
+	}
+	sites, err := s.Sites(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(sites))
+	for _, site := range sites {
+		ids = append(ids, site.ID)
+	}
+	return ids, nil
+}
+
 func canSee(actor *model.User, siteID string) bool {
 	return actor.IsAdmin() || contains(actor.SiteIDs, siteID)
 }
