@@ -37,17 +37,13 @@ const passLimit = 1000
 // sequencer coalesces passes per site on this instance: while a pass runs,
 // every writer that commits waits for the one next pass.
 type sequencer struct {
-	st       *Store
-	mu       sync.Mutex
-	sites    map[string]*seqSite
-	numbered func(siteID string, seq int64) // announces a pass's new position
-
-	// Announcing (a NOTIFY to other instances takes milliseconds and a
-	// cluster-wide lock) runs beside the passes, never in their way: the
-	// latest position per site waits here, so a burst of passes costs one
-	// announcement per site.
-	latest     map[string]int64
-	announcing bool
+	st    *Store
+	mu    sync.Mutex
+	sites map[string]*seqSite
+	// numbered announces a pass's new position. It must not wait on the
+	// network: the realtime broker's Publish only hands the notice to its
+	// outbox, which coalesces per site and sends it to other instances.
+	numbered func(siteID string, seq int64)
 }
 
 type seqSite struct {
@@ -143,38 +139,7 @@ func (q *sequencer) run(siteID string, ss *seqSite) {
 			continue
 		}
 		if moved > 0 && announce != nil {
-			q.announce(siteID, seq)
-		}
-	}
-}
-
-// announce queues a site's new position for the announcer.
-func (q *sequencer) announce(siteID string, seq int64) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.latest == nil {
-		q.latest = map[string]int64{}
-	}
-	q.latest[siteID] = max(q.latest[siteID], seq)
-	if !q.announcing {
-		q.announcing = true
-		go q.announceLoop()
-	}
-}
-
-func (q *sequencer) announceLoop() {
-	for {
-		q.mu.Lock()
-		batch, fn := q.latest, q.numbered
-		if len(batch) == 0 {
-			q.announcing = false
-			q.mu.Unlock()
-			return
-		}
-		q.latest = nil
-		q.mu.Unlock()
-		for siteID, seq := range batch {
-			fn(siteID, seq)
+			announce(siteID, seq)
 		}
 	}
 }
