@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"holler/server/internal/model"
 )
@@ -50,23 +51,26 @@ func (s *Store) CreateConversation(ctx context.Context, c *model.Conversation) e
 	if c.Tags == nil {
 		c.Tags = []string{}
 	}
+	// The reference is random; a clash with one of the site's earlier
+	// references is left to the unique index (nothing is inserted, and the
+	// insert is tried again with another), which costs nothing in the
+	// common case, unlike a lookup before every insert.
 	for attempt := 0; ; attempt++ {
 		c.Ref = newRef()
-		var n int64
-		if err := s.q(ctx).Model(&model.Conversation{}).Where("site_id = ? AND ref = ?", c.SiteID, c.Ref).Count(&n).Error; err != nil {
-			return fmt.Errorf("create conversation: %w", translate(err))
+		res := s.q(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "site_id"}, {Name: "ref"}},
+			DoNothing: true,
+		}).Create(c)
+		if res.Error != nil {
+			return fmt.Errorf("create conversation: %w", translate(res.Error))
 		}
-		if n == 0 {
-			break
+		if res.RowsAffected == 1 {
+			return nil
 		}
 		if attempt > 20 {
 			return fmt.Errorf("create conversation: no free reference")
 		}
 	}
-	if err := s.q(ctx).Create(c).Error; err != nil {
-		return fmt.Errorf("create conversation: %w", translate(err))
-	}
-	return nil
 }
 
 // ConversationByID loads a conversation.

@@ -38,3 +38,17 @@ func (s *Store) MigrateBefore(ctx context.Context, name string) error {
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 	return s.q(ctx).Exec(query, args...).Error
 }
+
+// SetNewRef makes conversation references come from refs, in order; the
+// returned func restores random references.
+func SetNewRef(refs ...string) func() {
+	old := newRef
+	newRef = func() string {
+		r := refs[0]
+		if len(refs) > 1 {
+			refs = refs[1:]
+		}
+		return r
+	}
+	return func() { newRef = old }
+}

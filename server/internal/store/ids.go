@@ -14,8 +14,11 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 // hand is unambiguous.
 const refAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
-// newRef returns a short human reference such as "K7Q-4M2".
-func newRef() string {
+// newRef is randomRef; tests replace it to force a clash.
+var newRef = randomRef
+
+// randomRef returns a short human reference such as "K7Q-4M2".
+func randomRef() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	out := make([]byte, 0, 7)
