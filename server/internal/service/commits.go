@@ -174,6 +174,8 @@ func (c *committer) commit(batch []*commitItem) {
 	}
 	var retry []*commitItem
 	err := c.store.InTx(context.Background(), func(tx *store.Store) error {
+		// The writes a batch holds never change site settings.
+		tx.ShareReads()
 		retry = retry[:0]
 		for _, it := range batch {
 			it.err = tx.Savepoint(it.ctx, it.run)

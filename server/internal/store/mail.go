@@ -172,6 +172,10 @@ func (s *Store) ConversationsByIDs(ctx context.Context, ids []string) ([]model.C
 // SiteStaff lists the enabled users who may see a site (its members and
 // every admin), with their notification settings.
 func (s *Store) SiteStaff(ctx context.Context, siteID string) ([]model.User, error) {
+	return sharedRead(s, "staff", siteID, func() ([]model.User, error) { return s.siteStaff(ctx, siteID) }, cloneUsers)
+}
+
+func (s *Store) siteStaff(ctx context.Context, siteID string) ([]model.User, error) {
 	out := []model.User{}
 	err := s.q(ctx).Where("disabled = ? AND (role = ? OR id IN (?))", false, model.RoleAdmin,
 		s.db.Model(&model.Membership{}).Select("user_id").Where("site_id = ?", siteID)).

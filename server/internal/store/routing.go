@@ -9,6 +9,10 @@ import (
 
 // RoutingRules returns a site's rules in order.
 func (s *Store) RoutingRules(ctx context.Context, siteID string) ([]model.RoutingRule, error) {
+	return sharedRead(s, "routing", siteID, func() ([]model.RoutingRule, error) { return s.routingRules(ctx, siteID) }, cloneRules)
+}
+
+func (s *Store) routingRules(ctx context.Context, siteID string) ([]model.RoutingRule, error) {
 	rules := []model.RoutingRule{}
 	if err := s.q(ctx).Where("site_id = ?", siteID).Order("position").Find(&rules).Error; err != nil {
 		return nil, fmt.Errorf("routing rules: %w", translate(err))

@@ -19,6 +19,10 @@ import (
 // SLAPolicy loads a site's SLA settings; a site that never set any has no
 // targets and no pause.
 func (s *Store) SLAPolicy(ctx context.Context, siteID string) (*model.SLAPolicy, error) {
+	return sharedRead(s, "sla", siteID, func() (*model.SLAPolicy, error) { return s.slaPolicy(ctx, siteID) }, clonePolicy)
+}
+
+func (s *Store) slaPolicy(ctx context.Context, siteID string) (*model.SLAPolicy, error) {
 	p := model.SLAPolicy{SiteID: siteID}
 	err := s.q(ctx).Where("site_id = ?", siteID).Take(&p).Error
 	if errors.Is(translate(err), model.ErrNotFound) {

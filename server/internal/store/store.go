@@ -46,6 +46,7 @@ type Store struct {
 	root    *Store              // the non-transactional store; nil on the root itself
 	seq     *sequencer          // numbers events after commit (PostgreSQL root only)
 	pending map[string]struct{} // sites this transaction queued events for
+	shared  map[sharedKey]any   // site settings read once per batch (ShareReads)
 }
 
 // Options selects the database: DatabaseURL (PostgreSQL) or DataDir (SQLite).
