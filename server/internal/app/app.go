@@ -215,6 +215,7 @@ func Serve(ctx context.Context, cfg config.Config, stdout, stderr io.Writer, sta
 	defer transport.Close()
 	broker := realtime.NewBroker(hub, transport, instanceID, logger)
 	svc.SetPublisher(countingPublisher{broker, metrics})
+	registerCommitMetrics(metrics.Registry, svc)
 	svc.SetPresence(hub)
 
 	first, err := svc.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword)

@@ -182,3 +182,39 @@ func markedSeq(frame []byte, prefix []byte) (seq int, ok bool) {
 	n, err := strconv.Atoi(string(rest[:j]))
 	return n, err == nil
 }
+
+// counters reads the named counters from the server's /metrics (the public
+// listener serves it when no separate metrics address is set).
+func (c *client) counters(ctx context.Context, names ...string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %d", resp.StatusCode)
+	}
+	out := map[string]float64{}
+	for line := range strings.Lines(string(b)) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		for _, want := range names {
+			if ok && name == want {
+				if v, err := strconv.ParseFloat(value, 64); err == nil {
+					out[name] = v
+				}
+			}
+		}
+	}
+	if len(out) != len(names) {
+		return nil, fmt.Errorf("GET /metrics: want %v, found %v", names, out)
+	}
+	return out, nil
+}

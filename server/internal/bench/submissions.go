@@ -25,6 +25,8 @@ func (b *bench) submissions(ctx context.Context) error {
 	}
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
+	commitNames := []string{"holler_commit_batches_total", "holler_commit_writes_total"}
+	commitsBefore, cerr := b.client.counters(ctx, commitNames...)
 	deadline := time.Now().Add(b.sc.submitFor)
 	start := time.Now()
 	cpu := b.main.cpuStart()
@@ -45,6 +47,15 @@ func (b *bench) submissions(ctx context.Context) error {
 	_ = g.Wait()
 	rate := float64(ok.Load()) / time.Since(start).Seconds()
 	cpuNote := cpu.String()
+	if cerr == nil {
+		if after, err := b.client.counters(ctx, commitNames...); err == nil {
+			batches := after[commitNames[0]] - commitsBefore[commitNames[0]]
+			writes := after[commitNames[1]] - commitsBefore[commitNames[1]]
+			if batches > 0 {
+				cpuNote = joinNote(cpuNote, fmt.Sprintf("%.1f writes per group commit", writes/batches))
+			}
+		}
+	}
 	f := Figure{ID: "submissions", Name: fmt.Sprintf("durable submissions/s, %d clients", b.sc.writes), Value: rate, Unit: "/s",
 		Baseline: base, BaselineLabel: "INSERT loop", Ratio: ratio(rate, base)}
 	if b.storeKind == "postgres" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"holler/server/internal/store"
@@ -31,6 +32,10 @@ type committer struct {
 
 	mu    sync.Mutex
 	lanes map[string]*lane
+
+	// batches and writes count commits and the writes they carried: their
+	// ratio says how much group commit shares (holler_commit_* metrics).
+	batches, writes atomic.Uint64
 }
 
 // lane is one site's queue.
@@ -80,6 +85,12 @@ func commitsInFlight(st *store.Store) int {
 // returns how many sites had some and how long the oldest had waited.
 func (s *Service) NumberPending(ctx context.Context) (int, time.Duration, error) {
 	return s.store.NumberPending(ctx)
+}
+
+// CommitStats says how many group commits ran and how many writes they
+// carried since the start.
+func (s *Service) CommitStats() (batches, writes uint64) {
+	return s.commits.batches.Load(), s.commits.writes.Load()
 }
 
 func newCommitter(st *store.Store, inFlight int) *committer {
@@ -162,6 +173,8 @@ func (c *committer) takeLocked(l *lane) []*commitItem {
 // commit runs a batch in one transaction, each item in its own savepoint,
 // and answers every item once the transaction is over.
 func (c *committer) commit(batch []*commitItem) {
+	c.batches.Add(1)
+	c.writes.Add(uint64(len(batch)))
 	defer func() {
 		for _, it := range batch {
 			close(it.done)

@@ -45,6 +45,7 @@ type Store struct {
 	dsn     string
 	root    *Store              // the non-transactional store; nil on the root itself
 	seq     *sequencer          // numbers events after commit (PostgreSQL root only)
+	readers *sql.DB             // SQLite's read-only connections (root only)
 	pending map[string]struct{} // sites this transaction queued events for
 	shared  map[sharedKey]any   // site settings read once per batch (ShareReads)
 }
@@ -122,6 +123,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("connect %s: %w", dialect, translate(err))
 	}
 	st := &Store{db: db, dialect: dialect, dsn: dsn}
+	if dialect == DialectSQLite {
+		if st.readers, err = useReaders(db, dsn); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
 	if dialect == DialectPostgres {
 		st.seq = &sequencer{st: st, sites: map[string]*seqSite{}}
 	}
@@ -169,6 +176,9 @@ func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
+	}
+	if s.readers != nil {
+		_ = s.readers.Close() // only ever read: nothing to lose
 	}
 	return sqlDB.Close()
 }
