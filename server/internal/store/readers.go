@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"runtime"
@@ -35,4 +36,29 @@ func useReaders(db *gorm.DB, dsn string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite readers: %w", err)
 	}
 	return readers, nil
+}
+
+// writerPragmas are the writer's own settings. The write-ahead log is
+// copied into the database file by Checkpoint, called from a background
+// loop on a reader connection, instead of by whichever commit crosses
+// SQLite's default 1,000 pages: that commit, and every group commit
+// queued behind it, waited for the copy and its fsync. The writer still
+// checkpoints past 10,000 pages (40 MB), so a process that does not run
+// the loop (a CLI command) keeps its log bounded.
+const writerPragmas = "&_pragma=wal_autocheckpoint(10000)"
+
+// Checkpoint copies the write-ahead log into the SQLite database file as
+// far as no reader still needs it (PASSIVE: it never waits for or blocks
+// the writer or readers), and returns the frames in the log and how many of
+// them are now in the file. On PostgreSQL it does nothing.
+func (s *Store) Checkpoint(ctx context.Context) (frames, copied int, err error) {
+	if s.readers == nil {
+		return 0, 0, nil
+	}
+	var busy int
+	err = s.readers.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	if err != nil {
+		return 0, 0, fmt.Errorf("checkpoint: %w", translate(err))
+	}
+	return frames, copied, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -42,22 +43,66 @@ func openSQLite(t *testing.T) *Store {
 }
 
 // TestSQLiteSettings: WAL with synchronous=FULL (durable once acknowledged),
-// foreign keys enforced, and a busy timeout instead of instant SQLITE_BUSY.
+// foreign keys enforced, and a busy timeout instead of instant SQLITE_BUSY;
+// temporary storage in memory, and the writer leaves the log's checkpoints
+// to Checkpoint up to 10,000 pages. The readers read only.
 func TestSQLiteSettings(t *testing.T) {
 	s := openSQLite(t)
-	for pragma, want := range map[string]string{
+	common := map[string]string{
 		"journal_mode": "wal",
-		"synchronous":  "2", // FULL
 		"foreign_keys": "1",
 		"busy_timeout": "10000",
-	} {
+		"temp_store":   "2", // MEMORY
+	}
+	writer := maps.Clone(common)
+	writer["synchronous"] = "2" // FULL
+	writer["wal_autocheckpoint"] = "10000"
+	writer["query_only"] = "0"
+	for pragma, want := range writer {
 		var got string
 		if err := s.db.Raw("PRAGMA " + pragma).Row().Scan(&got); err != nil {
 			t.Fatalf("PRAGMA %s: %v", pragma, err)
 		}
 		if got != want {
-			t.Errorf("PRAGMA %s = %q, want %q", pragma, got, want)
+			t.Errorf("writer: PRAGMA %s = %q, want %q", pragma, got, want)
 		}
+	}
+	readers := maps.Clone(common)
+	readers["query_only"] = "1"
+	for pragma, want := range readers {
+		var got string
+		if err := s.readers.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", pragma, err)
+		}
+		if got != want {
+			t.Errorf("readers: PRAGMA %s = %q, want %q", pragma, got, want)
+		}
+	}
+}
+
+// TestSQLiteCheckpoint: Checkpoint copies the write-ahead log into the
+// database file when no reader holds it back.
+func TestSQLiteCheckpoint(t *testing.T) {
+	s := openSQLite(t)
+	ctx := t.Context()
+	if err := s.db.Exec("CREATE TABLE notes (body TEXT NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := s.db.Exec("INSERT INTO notes (body) VALUES (?)", fmt.Sprintf("note %d", i)).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	frames, copied, err := s.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frames == 0 || copied != frames {
+		t.Fatalf("checkpoint: %d frames in the log, %d copied; want all of some", frames, copied)
+	}
+	var n int
+	if err := s.readers.QueryRow("SELECT count(*) FROM notes").Scan(&n); err != nil || n != 50 {
+		t.Fatalf("after the checkpoint the readers count %d notes (%v), want 50", n, err)
 	}
 }
 

@@ -98,7 +98,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
 		dsn = SQLiteDSN(o.DataDir)
-		db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+		db, err = gorm.Open(sqlite.Open(dsn+writerPragmas), gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
