@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -46,6 +47,8 @@ type Store struct {
 	root    *Store              // the non-transactional store; nil on the root itself
 	seq     *sequencer          // numbers events after commit (PostgreSQL root only)
 	pending map[string]struct{} // sites this transaction queued events for
+
+	hook atomic.Pointer[captureFunc] // what CaptureQueries set (root only)
 }
 
 // Options selects the database: DatabaseURL (PostgreSQL) or DataDir (SQLite).
