@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
@@ -82,9 +82,48 @@ func (q *sqlText) String() string { return q.b.String() }
 // rowReader reads one row into the last element of a result list: from
 // pgx's rows on PostgreSQL, or from database/sql's driver values.
 type rowReader[T any] struct {
-	cols   int
-	pgx    func(r pgx.Rows, out *T) error
+	cols int
+	// pgx points dest (cols long, reused from row to row, so scanning a row
+	// allocates nothing but its values) at out's fields or at sc, and
+	// finish completes out after the scan.
+	pgx    func(dest []any, sc *scratch, out *T)
+	finish func(sc *scratch, out *T) error
 	values func(v *valueReader, out *T)
+}
+
+// scratch holds what a pgx scan reads before it is converted: JSON text,
+// and nullable columns, which pgx would otherwise read into pointer fields
+// by reflection, value by value.
+type scratch struct {
+	text  string
+	texts [2]pgtype.Text
+	ints  [1]pgtype.Int8
+	times [10]pgtype.Timestamptz
+}
+
+func textPtr(v pgtype.Text) *string {
+	if !v.Valid {
+		return nil
+	}
+	s := v.String // not &v.String, which would allocate v for NULLs too
+	return &s
+}
+
+func intPtr(v pgtype.Int8) *int {
+	if !v.Valid {
+		return nil
+	}
+	n := int(v.Int64)
+	return &n
+}
+
+// timePtr is v in UTC, or nil for NULL.
+func timePtr(v pgtype.Timestamptz) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := v.Time.UTC()
+	return &t
 }
 
 // readRows runs a SELECT built by q and reads its rows with rr. size is the
@@ -149,10 +188,19 @@ func readPgxOnce[T any](ctx context.Context, pool *sql.DB, query string, args []
 			return err
 		}
 		defer rows.Close()
-		var zero T
+		dest := make([]any, rr.cols)
+		var (
+			tmp  scratch
+			zero T
+		)
 		for rows.Next() {
 			out = append(out, zero)
-			if err := rr.pgx(rows, &out[len(out)-1]); err != nil {
+			row := &out[len(out)-1]
+			rr.pgx(dest, &tmp, row)
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if err := rr.finish(&tmp, row); err != nil {
 				return err
 			}
 		}
@@ -298,12 +346,4 @@ func (r *valueReader) nullTime() *time.Time {
 	}
 	t := r.time()
 	return &t
-}
-
-// utc puts a timestamp pgx read (in time.Local) in UTC, as every time the
-// store returns is.
-func utc(t *time.Time) {
-	if t != nil {
-		*t = t.UTC()
-	}
 }

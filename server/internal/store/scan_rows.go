@@ -3,9 +3,6 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"holler/server/internal/model"
 )
@@ -20,22 +17,25 @@ const conversationColumns = "id, site_id, visitor_id, ref, kind, status, assigne
 
 var conversationReader = rowReader[model.Conversation]{
 	cols: 33,
-	pgx: func(r pgx.Rows, c *model.Conversation) error {
-		var tags string
-		err := r.Scan(&c.ID, &c.SiteID, &c.VisitorID, &c.Ref, &c.Kind, &c.Status, &c.AssigneeID, &tags, &c.PageURL, &c.UserAgent,
-			&c.Email, &c.Name, &c.Preview, &c.RatingScore, &c.RatingComment, &c.StaffReplied, &c.FirstResponseAt,
-			&c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, &c.VisitorSeenAt, &c.TeamID, &c.Anger,
-			&c.SLA.FirstResponseDue, &c.SLA.ResolutionDue, &c.SLA.State, &c.SLA.DueAt, &c.SLA.PausedAt,
-			&c.SLA.FirstResponseWarn, &c.SLA.ResolutionWarn, &c.SLA.ResolvedAt, &c.SLA.Notified, &c.SLA.NextAt)
-		if err != nil {
-			return err
-		}
-		for _, t := range []*time.Time{&c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, c.FirstResponseAt, c.VisitorSeenAt,
-			c.SLA.FirstResponseDue, c.SLA.ResolutionDue, c.SLA.DueAt, c.SLA.PausedAt,
-			c.SLA.FirstResponseWarn, c.SLA.ResolutionWarn, c.SLA.ResolvedAt, c.SLA.NextAt} {
-			utc(t)
-		}
-		return decodeTags(tags, &c.Tags)
+	pgx: func(d []any, sc *scratch, c *model.Conversation) {
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9] = &c.ID, &c.SiteID, &c.VisitorID, &c.Ref, &c.Kind,
+			&c.Status, &sc.texts[0], &sc.text, &c.PageURL, &c.UserAgent
+		d[10], d[11], d[12], d[13], d[14], d[15], d[16] = &c.Email, &c.Name, &c.Preview, &sc.ints[0], &c.RatingComment,
+			&c.StaffReplied, &sc.times[0]
+		d[17], d[18], d[19], d[20], d[21], d[22] = &c.CreatedAt, &c.UpdatedAt, &c.LastMessageAt, &sc.times[1], &sc.texts[1], &c.Anger
+		d[23], d[24], d[25], d[26], d[27] = &sc.times[2], &sc.times[3], &c.SLA.State, &sc.times[4], &sc.times[5]
+		d[28], d[29], d[30], d[31], d[32] = &sc.times[6], &sc.times[7], &sc.times[8], &c.SLA.Notified, &sc.times[9]
+	},
+	finish: func(sc *scratch, c *model.Conversation) error {
+		// pgx reads timestamps in time.Local; the store's are UTC.
+		c.CreatedAt, c.UpdatedAt, c.LastMessageAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC(), c.LastMessageAt.UTC()
+		c.AssigneeID, c.TeamID, c.RatingScore = textPtr(sc.texts[0]), textPtr(sc.texts[1]), intPtr(sc.ints[0])
+		c.FirstResponseAt, c.VisitorSeenAt = timePtr(sc.times[0]), timePtr(sc.times[1])
+		c.SLA.FirstResponseDue, c.SLA.ResolutionDue, c.SLA.DueAt, c.SLA.PausedAt =
+			timePtr(sc.times[2]), timePtr(sc.times[3]), timePtr(sc.times[4]), timePtr(sc.times[5])
+		c.SLA.FirstResponseWarn, c.SLA.ResolutionWarn, c.SLA.ResolvedAt, c.SLA.NextAt =
+			timePtr(sc.times[6]), timePtr(sc.times[7]), timePtr(sc.times[8]), timePtr(sc.times[9])
+		return decodeTags(sc.text, &c.Tags)
 	},
 	values: func(r *valueReader, c *model.Conversation) {
 		c.ID, c.SiteID, c.VisitorID, c.Ref, c.Kind, c.Status = r.text(), r.text(), r.text(), r.text(), r.text(), r.text()
@@ -79,10 +79,13 @@ const eventColumns = "site_id, seq, type, conversation_id, visitor_id, internal,
 
 var eventReader = rowReader[model.Event]{
 	cols: 9,
-	pgx: func(r pgx.Rows, e *model.Event) error {
-		err := r.Scan(&e.SiteID, &e.Seq, &e.Type, &e.ConversationID, &e.VisitorID, &e.Internal, &e.Data, &e.PublicData, &e.CreatedAt)
+	pgx: func(d []any, _ *scratch, e *model.Event) {
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8] = &e.SiteID, &e.Seq, &e.Type, &e.ConversationID, &e.VisitorID,
+			&e.Internal, &e.Data, &e.PublicData, &e.CreatedAt
+	},
+	finish: func(_ *scratch, e *model.Event) error {
 		e.CreatedAt = e.CreatedAt.UTC()
-		return err
+		return nil
 	},
 	values: func(r *valueReader, e *model.Event) {
 		e.SiteID, e.Seq, e.Type, e.ConversationID, e.VisitorID = r.text(), r.int64(), r.text(), r.text(), r.text()
