@@ -107,11 +107,13 @@ func (s *Store) SaveConversation(ctx context.Context, c *model.Conversation) err
 	return nil
 }
 
-// VisitorConversations lists a visitor's conversations, newest first.
+// VisitorConversations lists a visitor's conversations, newest first. The
+// widget asks for it on every page load, so it runs without GORM (see
+// scan.go).
 func (s *Store) VisitorConversations(ctx context.Context, siteID, visitorID string) ([]model.Conversation, error) {
-	out := []model.Conversation{}
-	err := s.q(ctx).Where("site_id = ? AND visitor_id = ?", siteID, visitorID).
-		Order("last_message_at DESC, id DESC").Limit(100).Find(&out).Error
+	q := s.newSQL("SELECT " + conversationColumns + " FROM conversations WHERE ")
+	q.add("site_id = ? AND visitor_id = ? ORDER BY last_message_at DESC, id DESC LIMIT ?", siteID, visitorID, 100)
+	out, err := readRows(ctx, s, q, 8, conversationReader)
 	if err != nil {
 		return nil, fmt.Errorf("visitor conversations: %w", translate(err))
 	}
@@ -290,14 +292,17 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) error {
 }
 
 // Messages returns a conversation's thread in order; internal notes only
-// when withInternal is true.
+// when withInternal is true. Opening a conversation reads it, so it runs
+// without GORM (see scan.go).
 func (s *Store) Messages(ctx context.Context, conversationID string, withInternal bool) ([]model.Message, error) {
-	out := []model.Message{}
-	q := s.q(ctx).Where("conversation_id = ?", conversationID)
+	q := s.newSQL("SELECT " + messageColumns + " FROM messages WHERE ")
+	q.add("conversation_id = ?", conversationID)
 	if !withInternal {
-		q = q.Where("internal = ?", false)
+		q.add(" AND internal = ?", false)
 	}
-	if err := q.Order("created_at, id").Find(&out).Error; err != nil {
+	q.add(" ORDER BY created_at, id")
+	out, err := readRows(ctx, s, q, 16, messageReader)
+	if err != nil {
 		return nil, fmt.Errorf("messages: %w", translate(err))
 	}
 	return out, nil

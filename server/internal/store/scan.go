@@ -95,10 +95,11 @@ type rowReader[T any] struct {
 // and nullable columns, which pgx would otherwise read into pointer fields
 // by reflection, value by value.
 type scratch struct {
-	text  string
-	texts [2]pgtype.Text
-	ints  [1]pgtype.Int8
-	times [10]pgtype.Timestamptz
+	text   string
+	texts  [2]pgtype.Text
+	ints   [1]pgtype.Int8
+	floats [1]pgtype.Float8
+	times  [10]pgtype.Timestamptz
 }
 
 func textPtr(v pgtype.Text) *string {
@@ -115,6 +116,14 @@ func intPtr(v pgtype.Int8) *int {
 	}
 	n := int(v.Int64)
 	return &n
+}
+
+func floatPtr(v pgtype.Float8) *float64 {
+	if !v.Valid {
+		return nil
+	}
+	f := v.Float64
+	return &f
 }
 
 // timePtr is v in UTC, or nil for NULL.
@@ -313,6 +322,15 @@ func (r *valueReader) float() float64 {
 		r.fail("number", v)
 		return 0
 	}
+}
+
+func (r *valueReader) nullFloat() *float64 {
+	if r.vals[r.i] == nil {
+		r.i++
+		return nil
+	}
+	f := r.float()
+	return &f
 }
 
 func (r *valueReader) bool() bool {

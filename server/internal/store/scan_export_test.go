@@ -20,3 +20,10 @@ func (s *Store) GORMEvents(ctx context.Context, siteID string) ([]model.Event, e
 	err := s.q(ctx).Where("site_id = ?", siteID).Order("seq").Find(&out).Error
 	return out, err
 }
+
+// GORMMessages reads a conversation's thread through GORM, likewise.
+func (s *Store) GORMMessages(ctx context.Context, conversationID string) ([]model.Message, error) {
+	out := []model.Message{}
+	err := s.q(ctx).Where("conversation_id = ?", conversationID).Order("created_at, id").Find(&out).Error
+	return out, err
+}

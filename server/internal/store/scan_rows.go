@@ -92,3 +92,23 @@ var eventReader = rowReader[model.Event]{
 		e.Internal, e.Data, e.PublicData, e.CreatedAt = r.bool(), r.text(), r.text(), r.time()
 	},
 }
+
+// messageColumns are the columns of model.Message in its readers' order.
+const messageColumns = "id, conversation_id, site_id, author_kind, author_id, author_name, body, internal, via, created_at, anger"
+
+var messageReader = rowReader[model.Message]{
+	cols: 11,
+	pgx: func(d []any, sc *scratch, m *model.Message) {
+		d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10] = &m.ID, &m.ConversationID, &m.SiteID,
+			&m.AuthorKind, &m.AuthorID, &m.AuthorName, &m.Body, &m.Internal, &m.Via, &m.CreatedAt, &sc.floats[0]
+	},
+	finish: func(sc *scratch, m *model.Message) error {
+		m.CreatedAt, m.Anger = m.CreatedAt.UTC(), floatPtr(sc.floats[0])
+		return nil
+	},
+	values: func(r *valueReader, m *model.Message) {
+		m.ID, m.ConversationID, m.SiteID, m.AuthorKind, m.AuthorID, m.AuthorName, m.Body =
+			r.text(), r.text(), r.text(), r.text(), r.text(), r.text(), r.text()
+		m.Internal, m.Via, m.CreatedAt, m.Anger = r.bool(), r.text(), r.time(), r.nullFloat()
+	},
+}

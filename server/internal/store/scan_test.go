@@ -15,8 +15,8 @@ import (
 	"holler/server/internal/storetest"
 )
 
-// TestHotReadsMatchGORM: the inbox list and the event replay, read without
-// GORM, return exactly what GORM's reads of the same rows return (every
+// TestHotReadsMatchGORM: the inbox list, a visitor's conversations, a
+// thread and the event replay, read without GORM, return exactly what GORM's reads of the same rows return (every
 // column, NULL or set, tags, booleans, UTC timestamps), inside and outside
 // a transaction, and report their statements to CaptureQueries.
 func TestHotReadsMatchGORM(t *testing.T) {
@@ -85,6 +85,25 @@ func TestHotReadsMatchGORM(t *testing.T) {
 			}
 		}
 
+		anger := 0.5
+		for i, m := range []*model.Message{
+			{AuthorKind: model.AuthorVisitor, Body: "Where is my order?", Anger: &anger},
+			{AuthorKind: model.AuthorStaff, AuthorID: user.ID, AuthorName: "Ann", Body: "Looking", Internal: true},
+			{AuthorKind: model.AuthorStaff, AuthorID: user.ID, AuthorName: "Ann", Body: "On its way", Via: model.ViaEmail},
+		} {
+			m.ConversationID, m.SiteID, m.CreatedAt = ids[0], site.ID, base.Add(time.Duration(i)*time.Second)
+			if err := st.CreateMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantMsgs, err := st.GORMMessages(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		inUTC(reflect.ValueOf(wantMsgs))
+		if len(wantMsgs) != 3 || wantMsgs[0].Anger == nil || *wantMsgs[0].Anger != 0.5 {
+			t.Fatalf("the setup went wrong: messages %+v", wantMsgs)
+		}
 		wantConvs, err := st.GORMConversations(ctx, site.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +138,27 @@ func TestHotReadsMatchGORM(t *testing.T) {
 					}
 				}
 			}
+			mine, err := st.VisitorConversations(ctx, site.ID, vis.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(mine, wantConvs) {
+				t.Errorf("visitor conversations:\n got  %+v\n want %+v", mine, wantConvs)
+			}
+			msgs, err := st.Messages(ctx, ids[0], true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(msgs, wantMsgs) {
+				t.Errorf("messages:\n got  %+v\n want %+v", msgs, wantMsgs)
+			}
+			msgs, err = st.Messages(ctx, ids[0], false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []model.Message{wantMsgs[0], wantMsgs[2]}; !reflect.DeepEqual(msgs, want) {
+				t.Errorf("messages without notes:\n got  %+v\n want %+v", msgs, want)
+			}
 			events, err := st.Events(ctx, store.EventFilter{SiteID: site.ID})
 			if err != nil {
 				t.Fatal(err)
@@ -147,7 +187,8 @@ func TestHotReadsMatchGORM(t *testing.T) {
 		want := []struct {
 			from string
 			rows int64
-		}{{"FROM conversations", 3}, {"FROM events", 3}, {"FROM events", 1}}
+		}{{"FROM conversations", 3}, {"FROM conversations", 3}, {"FROM messages", 3}, {"FROM messages", 2},
+			{"FROM events", 3}, {"FROM events", 1}}
 		if len(captured) != 2*len(want) {
 			t.Fatalf("captured %d statements, want %d: %q", len(captured), 2*len(want), captured)
 		}
