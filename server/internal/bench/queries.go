@@ -24,11 +24,14 @@ type captured struct {
 	rows int64
 }
 
-// queries compares the store's hot reads through GORM with the very same
-// statements (captured from the store as it runs them) sent with plain pgx
+// queries compares the store's hot reads with the very same statements
+// (captured from the store as it runs them) sent with plain pgx
 // (database/sql on SQLite, the store's own driver), scanning every column
 // into a typed value. Both run in this process with the same number of
-// workers. A figure under 0.9x is profiled.
+// workers. A figure under 0.9x is profiled. The figures keep the name
+// "GORM" (issue 13 asks for GORM against plain): since that issue the store
+// runs these reads outside GORM (store/scan.go), and the figure measures
+// what the store's own read path costs over the bare driver.
 func (b *bench) queries(ctx context.Context) error {
 	st, err := store.Open(ctx, store.Options{DatabaseURL: b.cfg.databaseURL, DataDir: b.cfg.dataDir})
 	if err != nil {
@@ -169,12 +172,12 @@ func (b *bench) openPlain(ctx context.Context) (*plainDB, string, error) {
 	if b.storeKind == "postgres" {
 		return openPgx(ctx, b.cfg.databaseURL)
 	}
-	db, err := sql.Open("sqlite", store.SQLiteDSN(b.cfg.dataDir))
+	db, err := sql.Open("sqlite", store.SQLiteReaderDSN(b.cfg.dataDir))
 	if err != nil {
 		return nil, "", err
 	}
-	// One connection, like the store's pool on SQLite.
-	db.SetMaxOpenConns(1)
+	// As many read-only connections as the store reads with on SQLite.
+	db.SetMaxOpenConns(store.SQLiteReaders())
 	return &plainDB{
 		query: func(ctx context.Context, q string, args []any) (int64, error) {
 			rows, err := db.QueryContext(ctx, q, args...)

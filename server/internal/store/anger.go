@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"holler/server/internal/model"
 )
 
@@ -32,12 +30,12 @@ const angerCursorTag = "a|"
 // angerSort is the angriest-first order of the inbox.
 var angerSort = inboxSort{
 	order: "anger DESC, last_message_at DESC, id DESC",
-	after: func(q *gorm.DB, cursor string) (*gorm.DB, error) {
+	after: func(cursor string) (string, []any, error) {
 		anger, at, id, err := decodeAngerCursor(cursor)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return q.Where("(anger < ? OR (anger = ? AND (last_message_at < ? OR (last_message_at = ? AND id < ?))))", anger, anger, at, at, id), nil
+		return "(anger < ? OR (anger = ? AND (last_message_at < ? OR (last_message_at = ? AND id < ?))))", []any{anger, anger, at, at, id}, nil
 	},
 	cursor: encodeAngerCursor,
 }

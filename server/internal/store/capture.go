@@ -21,12 +21,29 @@ func SQLiteDSN(dataDir string) string {
 		"&_pragma=temp_store(MEMORY)"
 }
 
+// captureFunc receives one query as it was sent to the driver.
+type captureFunc = func(sql string, args []any, rows int64)
+
 // CaptureQueries calls fn with the SQL text and arguments of every query
 // (SELECT) this store runs from now on, as sent to the driver, and the
-// number of rows it read. `holler bench` uses it to run exactly the
-// store's hot queries again without GORM and compare the two.
+// number of rows it read: those GORM runs and the hot reads that bypass it
+// (readRows). `holler bench` uses it to run exactly the store's hot queries
+// again without the store and compare the two. Call it before the store is
+// in use.
 func (s *Store) CaptureQueries(fn func(sql string, args []any, rows int64)) error {
+	s.hook.Store(&fn)
 	return s.db.Callback().Query().After("gorm:query").Register("holler:capture", func(db *gorm.DB) {
 		fn(db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...), db.RowsAffected)
 	})
+}
+
+// capture is the hook CaptureQueries set, or nil.
+func (s *Store) capture() captureFunc {
+	if s.root != nil {
+		s = s.root
+	}
+	if p := s.hook.Load(); p != nil {
+		return *p
+	}
+	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"holler/server/internal/model"
@@ -112,11 +111,13 @@ func (s *Store) SaveConversation(ctx context.Context, c *model.Conversation) err
 	return nil
 }
 
-// VisitorConversations lists a visitor's conversations, newest first.
+// VisitorConversations lists a visitor's conversations, newest first. The
+// widget asks for it on every page load, so it runs without GORM (see
+// scan.go).
 func (s *Store) VisitorConversations(ctx context.Context, siteID, visitorID string) ([]model.Conversation, error) {
-	out := []model.Conversation{}
-	err := s.q(ctx).Where("site_id = ? AND visitor_id = ?", siteID, visitorID).
-		Order("last_message_at DESC, id DESC").Limit(100).Find(&out).Error
+	q := s.newSQL("SELECT " + conversationColumns + " FROM conversations WHERE ")
+	q.add("site_id = ? AND visitor_id = ? ORDER BY last_message_at DESC, id DESC LIMIT ?", siteID, visitorID, 100)
+	out, err := readRows(ctx, s, q, 8, conversationReader)
 	if err != nil {
 		return nil, fmt.Errorf("visitor conversations: %w", translate(err))
 	}
@@ -156,10 +157,11 @@ var SortNames = []string{SortRecent, SortDue, SortAnger}
 var ErrBadSort = errors.New("bad sort")
 
 // inboxSort is one order of the inbox: its ORDER BY, the keyset condition
-// of the rows after a cursor, and the cursor of a row.
+// of the rows after a cursor (SQL with ? placeholders and its arguments),
+// and the cursor of a row.
 type inboxSort struct {
 	order  string
-	after  func(q *gorm.DB, cursor string) (*gorm.DB, error)
+	after  func(cursor string) (cond string, args []any, err error)
 	cursor func(c model.Conversation) string
 }
 
@@ -177,12 +179,12 @@ func sortOf(name string) (inboxSort, error) {
 
 var recentSort = inboxSort{
 	order: "last_message_at DESC, id DESC",
-	after: func(q *gorm.DB, cursor string) (*gorm.DB, error) {
+	after: func(cursor string) (string, []any, error) {
 		at, id, err := decodeConvCursor(cursor)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		return q.Where("(last_message_at < ? OR (last_message_at = ? AND id < ?))", at, at, id), nil
+		return "(last_message_at < ? OR (last_message_at = ? AND id < ?))", []any{at, at, id}, nil
 	},
 	cursor: encodeConvCursor,
 }
@@ -224,11 +226,11 @@ func escapeLike(s string) string {
 }
 
 // ListConversations returns one page of conversations in f.Sort's order
-// and the cursor of the next page ("" at the end).
+// and the cursor of the next page ("" at the end). It is the inbox's read,
+// so it runs without GORM (see scan.go).
 func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]model.Conversation, string, error) {
-	out := []model.Conversation{}
 	if len(f.SiteIDs) == 0 {
-		return out, "", nil
+		return []model.Conversation{}, "", nil
 	}
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 50
@@ -237,36 +239,41 @@ func (s *Store) ListConversations(ctx context.Context, f ConversationFilter) ([]
 	if err != nil {
 		return nil, "", err
 	}
-	q := s.q(ctx).Where("site_id IN ?", f.SiteIDs)
+	q := s.newSQL("SELECT " + conversationColumns + " FROM conversations WHERE ")
+	q.add("site_id IN (?)", f.SiteIDs)
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q.add(" AND status = ?", f.Status)
 	}
 	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
+		q.add(" AND kind = ?", f.Kind)
 	}
 	switch f.AssigneeID {
 	case "":
 	case "none":
-		q = q.Where("assignee_id IS NULL")
+		q.add(" AND assignee_id IS NULL")
 	default:
-		q = q.Where("assignee_id = ?", f.AssigneeID)
+		q.add(" AND assignee_id = ?", f.AssigneeID)
 	}
 	if f.TeamIDs != nil {
-		q = q.Where("team_id IN ?", f.TeamIDs)
+		q.add(" AND team_id IN (?)", f.TeamIDs)
 	}
 	if text := strings.TrimSpace(f.Query); text != "" {
 		pat := "%" + escapeLike(strings.ToLower(text)) + "%"
-		q = q.Where(`(LOWER(ref) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\'
+		q.add(` AND (LOWER(ref) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\'
 			OR LOWER(tags) LIKE ? ESCAPE '\'
-			OR id IN (SELECT conversation_id FROM messages WHERE site_id IN ? AND LOWER(body) LIKE ? ESCAPE '\'))`,
+			OR id IN (SELECT conversation_id FROM messages WHERE site_id IN (?) AND LOWER(body) LIKE ? ESCAPE '\'))`,
 			pat, pat, pat, pat, f.SiteIDs, pat)
 	}
 	if f.Cursor != "" {
-		if q, err = order.after(q, f.Cursor); err != nil {
+		cond, args, err := order.after(f.Cursor)
+		if err != nil {
 			return nil, "", err
 		}
+		q.add(" AND "+cond, args...)
 	}
-	if err := q.Order(order.order).Limit(f.Limit + 1).Find(&out).Error; err != nil {
+	q.add(" ORDER BY "+order.order+" LIMIT ?", f.Limit+1)
+	out, err := readRows(ctx, s, q, f.Limit+1, conversationReader)
+	if err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
 	}
 	next := ""
@@ -289,14 +296,17 @@ func (s *Store) CreateMessage(ctx context.Context, m *model.Message) error {
 }
 
 // Messages returns a conversation's thread in order; internal notes only
-// when withInternal is true.
+// when withInternal is true. Opening a conversation reads it, so it runs
+// without GORM (see scan.go).
 func (s *Store) Messages(ctx context.Context, conversationID string, withInternal bool) ([]model.Message, error) {
-	out := []model.Message{}
-	q := s.q(ctx).Where("conversation_id = ?", conversationID)
+	q := s.newSQL("SELECT " + messageColumns + " FROM messages WHERE ")
+	q.add("conversation_id = ?", conversationID)
 	if !withInternal {
-		q = q.Where("internal = ?", false)
+		q.add(" AND internal = ?", false)
 	}
-	if err := q.Order("created_at, id").Find(&out).Error; err != nil {
+	q.add(" ORDER BY created_at, id")
+	out, err := readRows(ctx, s, q, 16, messageReader)
+	if err != nil {
 		return nil, fmt.Errorf("messages: %w", translate(err))
 	}
 	return out, nil

@@ -71,17 +71,22 @@ type EventFilter struct {
 	Limit     int
 }
 
-// Events returns a site's events after f.AfterSeq in seq order.
+// Events returns a site's events after f.AfterSeq in seq order. It is the
+// replay every reconnecting socket asks for, so it runs without GORM (see
+// scan.go).
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]model.Event, error) {
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}
-	q := s.q(ctx).Where("site_id = ? AND seq > ?", f.SiteID, f.AfterSeq)
+	q := s.newSQL("SELECT " + eventColumns + " FROM events WHERE ")
+	q.add("site_id = ? AND seq > ?", f.SiteID, f.AfterSeq)
 	if f.VisitorID != "" {
-		q = q.Where("visitor_id = ? AND internal = ?", f.VisitorID, false)
+		q.add(" AND visitor_id = ? AND internal = ?", f.VisitorID, false)
 	}
-	events := []model.Event{}
-	if err := q.Order("seq").Limit(f.Limit).Find(&events).Error; err != nil {
+	q.add(" ORDER BY seq LIMIT ?", f.Limit)
+	// A replay is most often a few events; start small.
+	events, err := readRows(ctx, s, q, min(f.Limit, 64), eventReader)
+	if err != nil {
 		return nil, fmt.Errorf("events: %w", translate(err))
 	}
 	return events, nil

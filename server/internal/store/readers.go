@@ -21,13 +21,13 @@ import (
 // block the writer nor it them, and each read sees every transaction that
 // committed before it began, so nothing written and acknowledged is
 // missed.
-func useReaders(db *gorm.DB, dsn string) (*sql.DB, error) {
-	readers, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+func useReaders(db *gorm.DB, dataDir string) (*sql.DB, error) {
+	readers, err := sql.Open("sqlite", SQLiteReaderDSN(dataDir))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite readers: %w", err)
 	}
-	readers.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	readers.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	readers.SetMaxOpenConns(SQLiteReaders())
+	readers.SetMaxIdleConns(SQLiteReaders())
 	err = db.Use(dbresolver.Register(dbresolver.Config{
 		Replicas: []gorm.Dialector{&sqlite.Dialector{Conn: readers}},
 	}))
@@ -37,6 +37,14 @@ func useReaders(db *gorm.DB, dsn string) (*sql.DB, error) {
 	}
 	return readers, nil
 }
+
+// SQLiteReaderDSN is the read-only connections' connection string.
+func SQLiteReaderDSN(dataDir string) string {
+	return SQLiteDSN(dataDir) + "&_pragma=query_only(1)"
+}
+
+// SQLiteReaders is how many read-only connections the store keeps open.
+func SQLiteReaders() int { return max(4, runtime.NumCPU()) }
 
 // writerPragmas are the writer's own settings. The write-ahead log is
 // copied into the database file by Checkpoint, called from a background

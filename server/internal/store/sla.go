@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"holler/server/internal/model"
@@ -93,15 +92,15 @@ func (s *Store) ClaimDueSLA(ctx context.Context, now time.Time) (*model.Conversa
 // Its cursor is "d|<unix nanos or ->|<id>".
 var dueSort = inboxSort{
 	order: "CASE WHEN sla_due_at IS NULL THEN 1 ELSE 0 END, sla_due_at, id",
-	after: func(q *gorm.DB, cursor string) (*gorm.DB, error) {
+	after: func(cursor string) (string, []any, error) {
 		at, id, err := decodeDueCursor(cursor)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		if at == nil {
-			return q.Where("sla_due_at IS NULL AND id > ?", id), nil
+			return "sla_due_at IS NULL AND id > ?", []any{id}, nil
 		}
-		return q.Where("(sla_due_at IS NULL OR sla_due_at > ? OR (sla_due_at = ? AND id > ?))", *at, *at, id), nil
+		return "(sla_due_at IS NULL OR sla_due_at > ? OR (sla_due_at = ? AND id > ?))", []any{*at, *at, id}, nil
 	},
 	cursor: func(c model.Conversation) string {
 		at := "-"

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -48,6 +49,8 @@ type Store struct {
 	readers *sql.DB             // SQLite's read-only connections (root only)
 	pending map[string]struct{} // sites this transaction queued events for
 	shared  map[sharedKey]any   // site settings read once per batch (ShareReads)
+
+	hook atomic.Pointer[captureFunc] // what CaptureQueries set (root only)
 }
 
 // Options selects the database: DatabaseURL (PostgreSQL) or DataDir (SQLite).
@@ -124,7 +127,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	st := &Store{db: db, dialect: dialect, dsn: dsn}
 	if dialect == DialectSQLite {
-		if st.readers, err = useReaders(db, dsn); err != nil {
+		if st.readers, err = useReaders(db, o.DataDir); err != nil {
 			_ = sqlDB.Close()
 			return nil, err
 		}
