@@ -86,8 +86,11 @@ type Client struct {
 	staff   *Staff
 	visitor *Visitor
 	onFrame func(ClientFrame)
-	ctx     context.Context // ends when the socket closes; bounds log reads
-	cancel  context.CancelFunc
+	// base is what a catch-up's log reads derive their context from. The
+	// cancellable context exists only while a catch-up runs (stopReads):
+	// one kept for the socket's life would hold a done channel and the
+	// children map every log query leaves behind, about 450 bytes.
+	base context.Context
 	wg      sync.WaitGroup // the writer and catch-up goroutines, while they run
 	seen    atomic.Int64   // unix nanoseconds of the client's last frame or pong
 	// nextPing is when the hub's sweep pings this socket next; it is the
@@ -106,6 +109,8 @@ type Client struct {
 	// read may have been taken before that event committed.
 	missed  bool
 	queue   []outFrame // frames for the writer, at most sendQueue; nil while empty
+	// stopReads cancels the running catch-up's log reads; nil while none runs.
+	stopReads context.CancelFunc
 	writing bool       // a writer goroutine runs
 	pingDue bool       // the sweep asked for a ping; it goes before the next frame
 	closed  bool
@@ -155,9 +160,8 @@ func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
 // shutting down (the socket is closed then).
 func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client {
 	c := &Client{hub: h, conn: conn, staff: o.Staff, visitor: o.Visitor, onFrame: o.OnFrame,
-		sites: o.Sites, last: model.Cursor{}}
+		sites: o.Sites, last: model.Cursor{}, base: ctx}
 	c.room.L = &c.mu
-	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.seen.Store(time.Now().UnixNano())
 	for _, id := range o.Sites {
 		c.last[id] = o.Cursor[id]
@@ -225,11 +229,21 @@ func (h *Hub) StartCursor(ctx context.Context, sites []string, cur model.Cursor)
 // found nothing the pump offered meanwhile. It runs at the start (the
 // replay after the client's cursor) and whenever live delivery fell behind.
 func (c *Client) catchUp() {
+	ctx, cancel := context.WithCancel(c.base)
+	defer cancel()
+	c.mu.Lock()
+	if c.closed {
+		cancel()
+	}
+	// Cleared where catching ends, under the same lock: the next catch-up
+	// may start right after and set its own.
+	c.stopReads = cancel
+	c.mu.Unlock()
 	for {
 		for _, site := range c.siteIDs() {
-			if err := c.catchUpSite(site); err != nil {
+			if err := c.catchUpSite(ctx, site); err != nil {
 				c.mu.Lock()
-				c.catching = false
+				c.catching, c.stopReads = false, nil
 				closed := c.closed
 				c.mu.Unlock()
 				if !closed { // else the socket closed under the read; nothing to report
@@ -241,7 +255,7 @@ func (c *Client) catchUp() {
 		}
 		c.mu.Lock()
 		if !c.missed {
-			c.live, c.catching = true, false
+			c.live, c.catching, c.stopReads = true, false, nil
 			c.mu.Unlock()
 			return
 		}
@@ -250,7 +264,7 @@ func (c *Client) catchUp() {
 	}
 }
 
-func (c *Client) catchUpSite(site string) error {
+func (c *Client) catchUpSite(ctx context.Context, site string) error {
 	visitorID := ""
 	if c.visitor != nil {
 		visitorID = c.visitor.VisitorID
@@ -262,7 +276,7 @@ func (c *Client) catchUpSite(site string) error {
 		if !subscribed {
 			return nil // the site was taken away meanwhile
 		}
-		events, err := c.hub.log.EventsAfter(c.ctx, site, from, visitorID, logPage)
+		events, err := c.hub.log.EventsAfter(ctx, site, from, visitorID, logPage)
 		if err != nil {
 			return err
 		}
@@ -402,8 +416,10 @@ func (c *Client) closeWith(code int, reason string) {
 	c.closed = true
 	c.queue = nil
 	c.room.Broadcast()
+	if c.stopReads != nil {
+		c.stopReads()
+	}
 	c.mu.Unlock()
-	c.cancel()
 	if code != 0 {
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	}
