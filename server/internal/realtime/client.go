@@ -77,9 +77,11 @@ type ClientFrame struct {
 // starts the same way. A socket that does not read at all is dropped by the
 // write deadline and the hub's ping sweep, not by the size of its backlog.
 //
-// An idle socket costs one goroutine (the reader) and no buffers: the
-// writer and the catch-up run only while they have work, the queue is nil
-// while empty and write buffers come from a pool for the length of a frame.
+// An idle socket costs no goroutine and no buffers: it is read only when
+// it has input (poll_linux.go; elsewhere a reader goroutine waits on it),
+// the writer and the catch-up run only while they have work, the queue is
+// nil while empty and write buffers come from a pool for the length of a
+// frame.
 type Client struct {
 	hub     *Hub
 	conn    *websocket.Conn
@@ -91,11 +93,21 @@ type Client struct {
 	// one kept for the socket's life would hold a done channel and the
 	// children map every log query leaves behind, about 450 bytes.
 	base context.Context
-	wg      sync.WaitGroup // the writer and catch-up goroutines, while they run
-	seen    atomic.Int64   // unix nanoseconds of the client's last frame or pong
+	wg   sync.WaitGroup // the writer and catch-up goroutines, while they run
+	seen atomic.Int64   // unix nanoseconds of the client's last frame or pong
 	// nextPing is when the hub's sweep pings this socket next; it is the
 	// sweep's alone (under hub.mu).
 	nextPing time.Time
+
+	// Reading. pollID is the socket's poller registration, set once under
+	// mu; 0 while a reader goroutine (readPump) reads it instead. reading
+	// is true while a readReady runs: it hands the fields after it from
+	// one reader to the next.
+	pollID    uint64
+	reading   atomic.Bool
+	input     *inputState   // a polled socket's unfinished input
+	lastFrame int64         // unix nanoseconds of the last typing notice handled
+	done      chan struct{} // closed when a polled socket that Serve waits on finished
 
 	mu    sync.Mutex
 	room  sync.Cond // on mu: the queue shrank or the socket closed
@@ -107,13 +119,13 @@ type Client struct {
 	// missed: while catching up, the pump offered an event past last. The
 	// catch-up reads the log once more before going live, because its last
 	// read may have been taken before that event committed.
-	missed  bool
-	queue   []outFrame // frames for the writer, at most sendQueue; nil while empty
+	missed bool
+	queue  []outFrame // frames for the writer, at most sendQueue; nil while empty
 	// stopReads cancels the running catch-up's log reads; nil while none runs.
 	stopReads context.CancelFunc
-	writing bool       // a writer goroutine runs
-	pingDue bool       // the sweep asked for a ping; it goes before the next frame
-	closed  bool
+	writing   bool // a writer goroutine runs
+	pingDue   bool // the sweep asked for a ping; it goes before the next frame
+	closed    bool
 }
 
 // Options describe a socket to serve.
@@ -141,7 +153,12 @@ func (c *Client) kind() string {
 // Serve runs a socket until it closes: subscribe, replay what happened
 // after the cursor, then deliver live events. It blocks.
 func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
-	if c := h.open(ctx, conn, o); c != nil {
+	c := h.open(ctx, conn, o)
+	switch {
+	case c == nil:
+	case c.poll(true):
+		<-c.done
+	default:
 		c.run()
 	}
 }
@@ -151,7 +168,7 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
 // its connection's HTTP buffers and its deep stack, which would otherwise
 // stay with every idle socket for its whole life.
 func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
-	if c := h.open(ctx, conn, o); c != nil {
+	if c := h.open(ctx, conn, o); c != nil && !c.poll(false) {
 		go c.run()
 	}
 }
@@ -183,9 +200,17 @@ func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client
 // and notices a client that went away.
 func (c *Client) run() {
 	c.readPump()
+	c.finish()
+}
+
+// finish unsubscribes a closed socket once its writer and catch-up ended.
+func (c *Client) finish() {
 	c.wg.Wait()
 	c.hub.detach(c)
 	c.hub.metrics.SocketClosed(c.kind())
+	if c.done != nil {
+		close(c.done)
+	}
 }
 
 // goLocked runs f in a goroutine that Serve waits for, unless the socket
@@ -387,7 +412,6 @@ func (c *Client) readPump() {
 		c.seen.Store(time.Now().UnixNano())
 		return nil
 	})
-	var lastFrame time.Time
 	for {
 		_, raw, err := c.conn.ReadMessage()
 		if err != nil {
@@ -395,24 +419,19 @@ func (c *Client) readPump() {
 			return
 		}
 		c.seen.Store(time.Now().UnixNano())
-		var f ClientFrame
-		// Typing notices are worth one a second; more is noise (or abuse)
-		// that would cost a lookup and a broadcast each.
-		if json.Unmarshal(raw, &f) != nil || c.onFrame == nil || time.Since(lastFrame) < time.Second {
-			continue
-		}
-		lastFrame = time.Now()
-		c.onFrame(f)
+		c.clientMessage(raw)
 	}
 }
 
 // closeWith sends a close frame (code 0: none) and closes the connection.
+// A polled socket is finished here; a read one when readPump returns.
 func (c *Client) closeWith(code int, reason string) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return
 	}
+	polled := c.pollID
 	c.closed = true
 	c.queue = nil
 	c.room.Broadcast()
@@ -424,6 +443,11 @@ func (c *Client) closeWith(code int, reason string) {
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	}
 	_ = c.conn.Close()
+	if polled != 0 {
+		unpoll(polled)
+		// Not here: the writer may be the one closing, and finish waits for it.
+		go c.finish()
+	}
 }
 
 // recheck re-reads a staff user's rights: a socket never outlives them.
