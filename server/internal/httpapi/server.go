@@ -46,7 +46,7 @@ type Deps struct {
 // API holds the handlers' shared state.
 type API struct {
 	Deps
-	limits   widgetLimits
+	limits widgetLimits
 }
 
 type widgetLimits struct {

@@ -8,4 +8,6 @@ import (
 
 // upgradeForTest upgrades as the HTTP layer does, for the hub tests' own
 // server.
-func upgradeForTest(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) { return Upgrade(w, r) }
+func upgradeForTest(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	return Upgrade(w, r)
+}
