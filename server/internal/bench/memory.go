@@ -8,8 +8,14 @@ import (
 )
 
 // memory measures the server's resident memory per idle staff socket: its
-// VmRSS before and after sc.idleSockets sockets open and settle.
+// VmRSS before and after sc.idleSockets sockets (15,000, the target's
+// count) open and settle. The bench holds the other end of each, so the
+// count is capped by its own open-file limit (the server raises its own).
 func (b *bench) memory(ctx context.Context) error {
+	sockets, capped := b.sc.idleSockets, false
+	if limit, err := raiseFileLimit(); err == nil && limit > 0 && int(limit) < sockets+1000 {
+		sockets, capped = max(int(limit)-1000, 1), true
+	}
 	// A fresh process: one that served a login still holds the password
 	// hash's memory, which the sockets' first GC would hand back and
 	// hide. Sockets authenticate with the token only.
@@ -25,7 +31,7 @@ func (b *bench) memory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := openDashboards(ctx, b.client, b.sc.idleSockets, b.sc.dialParallel)
+	d, err := openDashboards(ctx, b.client, sockets, b.sc.dialParallel)
 	if err != nil {
 		return err
 	}
@@ -39,6 +45,9 @@ func (b *bench) memory(ctx context.Context) error {
 	f := Figure{ID: "memory", Name: fmt.Sprintf("memory per idle socket (%d open)", n), Value: per, Unit: "KB",
 		Target: "<= 6 KB", Met: b.target(per <= 6),
 		Note: fmt.Sprintf("server RSS %d MB -> %d MB", before/1024, after/1024)}
+	if capped {
+		f.Note = joinNote(f.Note, fmt.Sprintf("%d sockets, not %d: the bench's open-file limit is too low", sockets, b.sc.idleSockets))
+	}
 	if n := d.dropped.Load(); n > 0 {
 		f.Note = joinNote(f.Note, fmt.Sprintf("the server dropped %d sockets", n))
 	}
