@@ -128,19 +128,21 @@ func (c *Client) poll(wait bool) bool {
 	if c.closed {
 		return false // readPump returns at once and finishes the socket
 	}
+	// Set before the registration is published: its first event may come
+	// at once, and the poller's lock hands these to the reader.
 	p.mu.Lock()
 	p.next++
-	id := p.next
-	p.socks[id] = c
-	p.mu.Unlock()
-	if err := p.ctl(raw, syscall.EPOLL_CTL_ADD, id); err != nil {
-		p.remove(id)
-		c.hub.logger.Warn("websocket poll", "err", err)
-		return false
-	}
-	c.pollID = id
+	c.pollID = p.next
 	if wait {
 		c.done = make(chan struct{})
+	}
+	p.socks[c.pollID] = c
+	p.mu.Unlock()
+	if err := p.ctl(raw, syscall.EPOLL_CTL_ADD, c.pollID); err != nil {
+		p.remove(c.pollID)
+		c.pollID, c.done = 0, nil
+		c.hub.logger.Warn("websocket poll", "err", err)
+		return false
 	}
 	return true
 }

@@ -120,11 +120,12 @@ func polledClient(t *testing.T, h *Hub) *Client {
 	t.Helper()
 	until(t, "the socket to attach", func() bool { return h.Count() == 1 })
 	c := onlyClient(h)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pollID == 0 {
-		t.Fatal("a TCP socket is not polled")
-	}
+	// Attached first, then handed to the poller.
+	until(t, "the socket to be polled", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.pollID != 0
+	})
 	return c
 }
 
@@ -193,11 +194,14 @@ func TestPolledSocketReadsClientMessages(t *testing.T) {
 		split.send(t, []byte{b})
 	}
 	wantFrame(t, got, "c-split")
+	// The reader that delivered it is done once reading drops: the socket
+	// keeps no input between messages.
+	until(t, "the reader to finish", func() bool { return !c.reading.Load() })
+	if c.input != nil {
+		t.Fatalf("an idle socket kept input %+v", c.input)
+	}
 	_ = split.Close()
 	until(t, "the second socket to go", func() bool { return h.Count() == 0 })
-	if c.input != nil {
-		t.Fatalf("a finished socket kept input %+v", c.input)
-	}
 
 	frag := dialRaw(t, srv)
 	polledClient(t, h)
