@@ -112,7 +112,7 @@ type Client struct {
 	mu    sync.Mutex
 	room  sync.Cond // on mu: the queue shrank or the socket closed
 	sites []string
-	last  model.Cursor // per site, the last seq queued for (or skipped by) this socket
+	last  position // per site, the last seq queued for (or skipped by) this socket
 	live  bool
 	// catching: a catch-up goroutine runs; it is exactly !live while open.
 	catching bool
@@ -177,12 +177,9 @@ func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
 // shutting down (the socket is closed then).
 func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client {
 	c := &Client{hub: h, conn: conn, staff: o.Staff, visitor: o.Visitor, onFrame: o.OnFrame,
-		sites: o.Sites, last: model.Cursor{}, base: ctx}
+		sites: o.Sites, last: newPosition(o.Sites, o.Cursor), base: ctx}
 	c.room.L = &c.mu
 	c.seen.Store(time.Now().UnixNano())
-	for _, id := range o.Sites {
-		c.last[id] = o.Cursor[id]
-	}
 	if !h.attach(c) {
 		c.closeWith(closeGoingAway, "server shutting down")
 		return nil
@@ -296,7 +293,7 @@ func (c *Client) catchUpSite(ctx context.Context, site string) error {
 	}
 	for {
 		c.mu.Lock()
-		from, subscribed := c.last[site]
+		from, subscribed := c.last.get(site)
 		c.mu.Unlock()
 		if !subscribed {
 			return nil // the site was taken away meanwhile
@@ -335,7 +332,7 @@ func (c *Client) offer(enc *encoded) {
 	defer c.mu.Unlock()
 	e := enc.e
 	if !c.live {
-		if last, ok := c.last[e.SiteID]; ok && e.Seq > last && c.maySee(e) {
+		if last, ok := c.last.get(e.SiteID); ok && e.Seq > last && c.maySee(e) {
 			c.missed = true
 		}
 		return
@@ -347,7 +344,7 @@ func (c *Client) offer(enc *encoded) {
 	if len(c.queue) >= sendQueue {
 		// Not queued, so not delivered: the cursor goes back before it and
 		// the catch-up reads it from the log, after what is queued already.
-		c.last[e.SiteID] = prev
+		c.last.set(e.SiteID, prev)
 		c.fallBehindLocked()
 		return
 	}
@@ -374,17 +371,17 @@ func (c *Client) maySee(e *model.Event) bool {
 // this socket; not when already sent, of another site, or hidden from a
 // visitor (the cursor still moves past those). prev is the position before.
 func (c *Client) stepLocked(e *model.Event) (prev int64, ok bool) {
-	prev, subscribed := c.last[e.SiteID]
+	prev, subscribed := c.last.get(e.SiteID)
 	if !subscribed || e.Seq <= prev {
 		return prev, false
 	}
-	c.last[e.SiteID] = e.Seq
+	c.last.set(e.SiteID, e.Seq)
 	return prev, c.maySee(e)
 }
 
 // frameLocked is the frame of the event the cursor just stepped past.
 func (c *Client) frameLocked(enc *encoded) outFrame {
-	return outFrame{cursor: c.last.Encode(), body: enc.body(c.visitor != nil)}
+	return outFrame{cursor: c.last.encode(), body: enc.body(c.visitor != nil)}
 }
 
 // offerEphemeral queues a typing notice if there is room: it is worth
@@ -481,12 +478,12 @@ func (c *Client) recheck() {
 	c.mu.Lock()
 	for _, old := range c.sites {
 		if !contains(sites, old) {
-			delete(c.last, old)
+			c.last.remove(old)
 		}
 	}
 	for _, id := range sites {
-		if _, ok := c.last[id]; !ok {
-			c.last[id] = present[id] // a newly granted site starts at the present
+		if _, ok := c.last.get(id); !ok {
+			c.last.set(id, present[id]) // a newly granted site starts at the present
 		}
 	}
 	c.sites = sites

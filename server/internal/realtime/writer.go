@@ -13,10 +13,13 @@ import (
 	"holler/server/internal/model"
 )
 
-// Buffer sizes. Client frames are tiny typing notices, so reads need little;
-// a write buffer is lent from writeBuffers only while a frame is written.
+// Buffer sizes. A write buffer is lent from writeBuffers only while a
+// frame is written. Gorilla's read buffer is read only where a socket is
+// not polled (poll_linux.go reads polled ones itself); client frames are
+// tiny typing notices, so it gets gorilla's least, a control frame's
+// payload.
 const (
-	readBuffer  = 256
+	readBuffer  = 125
 	writeBuffer = 4096
 	writeBatch  = 32 // frames a writer takes from the queue at a time
 )
