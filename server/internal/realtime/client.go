@@ -402,25 +402,6 @@ func (c *Client) offerEphemeral(e *model.Ephemeral, body []byte) {
 	}
 }
 
-func (c *Client) readPump() {
-	c.conn.SetReadLimit(readLimit)
-	// No read deadline: a deadline is a timer per socket. The hub's sweep
-	// drops a socket whose last frame or pong is older than pongWait.
-	c.conn.SetPongHandler(func(string) error {
-		c.seen.Store(time.Now().UnixNano())
-		return nil
-	})
-	for {
-		_, raw, err := c.conn.ReadMessage()
-		if err != nil {
-			c.closeWith(0, "")
-			return
-		}
-		c.seen.Store(time.Now().UnixNano())
-		c.clientMessage(raw)
-	}
-}
-
 // closeWith sends a close frame (code 0: none) and closes the connection.
 // A polled socket is finished here; a read one when readPump returns.
 func (c *Client) closeWith(code int, reason string) {

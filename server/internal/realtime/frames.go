@@ -196,6 +196,27 @@ func validCloseCode(code int) bool {
 	}
 }
 
+// readPump reads a socket the poller does not, with a goroutine parked on
+// it (gorilla's reads and handlers).
+func (c *Client) readPump() {
+	c.conn.SetReadLimit(readLimit)
+	// No read deadline: a deadline is a timer per socket. The hub's sweep
+	// drops a socket whose last frame or pong is older than pongWait.
+	c.conn.SetPongHandler(func(string) error {
+		c.seen.Store(time.Now().UnixNano())
+		return nil
+	})
+	for {
+		_, raw, err := c.conn.ReadMessage()
+		if err != nil {
+			c.closeWith(0, "")
+			return
+		}
+		c.seen.Store(time.Now().UnixNano())
+		c.clientMessage(raw)
+	}
+}
+
 // clientMessage handles a whole message from the client: a typing notice.
 // Typing notices are worth one a second; more is noise (or abuse) that
 // would cost a lookup and a broadcast each.

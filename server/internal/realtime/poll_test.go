@@ -300,3 +300,60 @@ func TestPolledSocketsConcurrent(t *testing.T) {
 	}
 	until(t, "every pong", func() bool { return pongs.Load() == sockets*rounds })
 }
+
+// A socket that is not plain TCP keeps a reader goroutine (readPump) and
+// works the same: pings answered, messages read, the socket let go when
+// the client hangs up.
+func TestUnpolledSocketReadsWithGoroutine(t *testing.T) {
+	h := newTestHub(t, newMemLog())
+	got := make(chan ClientFrame, 1)
+	path := t.TempDir() + "/ws.sock"
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: typingServer(t, h, got).Config.Handler}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	d := websocket.Dialer{Subprotocols: []string{Subprotocol}, HandshakeTimeout: 30 * time.Second,
+		NetDial: func(string, string) (net.Conn, error) { return net.Dial("unix", path) }}
+	conn, _, err := d.Dial("ws://unix/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	until(t, "the socket to attach", func() bool { return h.Count() == 1 })
+	c := onlyClient(h)
+	c.mu.Lock()
+	polled := c.pollID != 0
+	c.mu.Unlock()
+	if polled {
+		t.Fatal("a unix socket was polled")
+	}
+	pongs := make(chan string, 1)
+	conn.SetPongHandler(func(data string) error { pongs <- data; return nil })
+	go func() {
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	if err := conn.WriteControl(websocket.PingMessage, []byte("unix"), time.Now().Add(10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-pongs:
+		if p != "unix" {
+			t.Fatalf("pong %q", p)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("no pong")
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"typing","conversation_id":"c-unix"}`)); err != nil {
+		t.Fatal(err)
+	}
+	wantFrame(t, got, "c-unix")
+	_ = conn.Close()
+	until(t, "the socket to go", func() bool { return h.Count() == 0 })
+}
