@@ -52,7 +52,7 @@ var (
 		submitFor: 5 * time.Second, writes: 8,
 		latDashboards: 100, latRate: 200, latFor: 10 * time.Second,
 		fanDashboards: 1000, fanRate: 120, fanFor: 5 * time.Second, burst: 100,
-		idleSockets: 10000, instRate: 20, instFor: 5 * time.Second,
+		idleSockets: 15000, instRate: 20, instFor: 5 * time.Second,
 		queryFor: 3 * time.Second, settle: 3 * time.Second, dialParallel: 64,
 	}
 	quickScale = scale{

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -47,8 +46,7 @@ type Deps struct {
 // API holds the handlers' shared state.
 type API struct {
 	Deps
-	upgrader websocket.Upgrader
-	limits   widgetLimits
+	limits widgetLimits
 }
 
 type widgetLimits struct {
@@ -64,8 +62,6 @@ type widgetLimits struct {
 // New builds the Echo server with every route.
 func New(d Deps) *echo.Echo {
 	a := &API{Deps: d}
-	// Origins are checked per endpoint before upgrading.
-	a.upgrader = realtime.Upgrader()
 	a.limits = widgetLimits{
 		// A person files a few conversations; a bot files many.
 		createPerIP:  limiter.New(20*time.Second, 5, d.RateLimit),

@@ -80,11 +80,19 @@ func (a *API) staffSocket(c echo.Context) error {
 	if cur, err = a.Hub.StartCursor(r.Context(), sites, cur); err != nil {
 		return err
 	}
-	conn, err := a.upgrader.Upgrade(realtime.Corking(c.Response()), r, nil)
+	conn, err := realtime.Upgrade(c.Response(), r)
 	if err != nil {
 		return nil // the upgrader already answered
 	}
 	userID, sv := u.ID, u.SessionVersion
+	// The typing closure lives as long as the socket: it keeps only what
+	// StaffTyping checks (who, their role, their sites), not the loaded
+	// row with its password hash and profile, and builds the actor when a
+	// notice comes.
+	role, siteIDs := model.RoleAgent, u.SiteIDs
+	if u.IsAdmin() {
+		role = model.RoleAdmin
+	}
 	// The socket outlives the request: its context must not keep the
 	// request's alive (nor is it cancelled with it).
 	a.Hub.Adopt(context.Background(), conn, realtime.Options{
@@ -107,7 +115,10 @@ func (a *API) staffSocket(c echo.Context) error {
 			}
 			return ids, true, nil
 		}},
-		OnFrame: onTyping(func(ctx context.Context, convID string) error { return a.Service.StaffTyping(ctx, u, convID) }),
+		OnFrame: onTyping(func(ctx context.Context, convID string) error {
+			actor := &model.User{ID: userID, Role: role, SessionVersion: sv, SiteIDs: siteIDs}
+			return a.Service.StaffTyping(ctx, actor, convID)
+		}),
 	})
 	return nil
 }
@@ -148,7 +159,7 @@ func (a *API) visitorSocket(c echo.Context) error {
 	if cur, err = a.Hub.StartCursor(r.Context(), []string{s.ID}, cur); err != nil {
 		return err
 	}
-	conn, err := a.upgrader.Upgrade(realtime.Corking(c.Response()), r, nil)
+	conn, err := realtime.Upgrade(c.Response(), r)
 	if err != nil {
 		return nil
 	}

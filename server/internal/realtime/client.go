@@ -77,38 +77,56 @@ type ClientFrame struct {
 // starts the same way. A socket that does not read at all is dropped by the
 // write deadline and the hub's ping sweep, not by the size of its backlog.
 //
-// An idle socket costs one goroutine (the reader) and no buffers: the
-// writer and the catch-up run only while they have work, the queue is nil
-// while empty and write buffers come from a pool for the length of a frame.
+// An idle socket costs no goroutine and no buffers: it is read only when
+// it has input (poll_linux.go; elsewhere a reader goroutine waits on it),
+// the writer and the catch-up run only while they have work, the queue is
+// nil while empty and write buffers come from a pool for the length of a
+// frame.
 type Client struct {
 	hub     *Hub
 	conn    *websocket.Conn
 	staff   *Staff
 	visitor *Visitor
 	onFrame func(ClientFrame)
-	ctx     context.Context // ends when the socket closes; bounds log reads
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // the writer and catch-up goroutines, while they run
-	seen    atomic.Int64   // unix nanoseconds of the client's last frame or pong
-	// nextPing is when the hub's sweep pings this socket next; it is the
-	// sweep's alone (under hub.mu).
-	nextPing time.Time
+	// base is what a catch-up's log reads derive their context from. The
+	// cancellable context exists only while a catch-up runs (stopReads):
+	// one kept for the socket's life would hold a done channel and the
+	// children map every log query leaves behind, about 450 bytes.
+	base context.Context
+	wg   sync.WaitGroup // the writer and catch-up goroutines, while they run
+	seen atomic.Int64   // unix nanoseconds of the client's last frame or pong
+	// nextPing is when (unix nanoseconds) the hub's sweep pings this socket
+	// next; it is the sweep's alone (under hub.mu). Not a time.Time: 16
+	// bytes less puts a Client in a smaller size class.
+	nextPing int64
+
+	// Reading. pollID is the socket's poller registration, set once under
+	// mu; 0 while a reader goroutine (readPump) reads it instead. reading
+	// is true while a readReady runs: it hands the fields after it from
+	// one reader to the next.
+	pollID    uint64
+	reading   atomic.Bool
+	input     *inputState   // a polled socket's unfinished input
+	lastFrame int64         // unix nanoseconds of the last typing notice handled
+	done      chan struct{} // closed when a polled socket that Serve waits on finished
 
 	mu    sync.Mutex
 	room  sync.Cond // on mu: the queue shrank or the socket closed
 	sites []string
-	last  model.Cursor // per site, the last seq queued for (or skipped by) this socket
+	last  position // per site, the last seq queued for (or skipped by) this socket
 	live  bool
 	// catching: a catch-up goroutine runs; it is exactly !live while open.
 	catching bool
 	// missed: while catching up, the pump offered an event past last. The
 	// catch-up reads the log once more before going live, because its last
 	// read may have been taken before that event committed.
-	missed  bool
-	queue   []outFrame // frames for the writer, at most sendQueue; nil while empty
-	writing bool       // a writer goroutine runs
-	pingDue bool       // the sweep asked for a ping; it goes before the next frame
-	closed  bool
+	missed bool
+	queue  []outFrame // frames for the writer, at most sendQueue; nil while empty
+	// stopReads cancels the running catch-up's log reads; nil while none runs.
+	stopReads context.CancelFunc
+	writing   bool // a writer goroutine runs
+	pingDue   bool // the sweep asked for a ping; it goes before the next frame
+	closed    bool
 }
 
 // Options describe a socket to serve.
@@ -136,7 +154,12 @@ func (c *Client) kind() string {
 // Serve runs a socket until it closes: subscribe, replay what happened
 // after the cursor, then deliver live events. It blocks.
 func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
-	if c := h.open(ctx, conn, o); c != nil {
+	c := h.open(ctx, conn, o)
+	switch {
+	case c == nil:
+	case c.poll(true):
+		<-c.done
+	default:
 		c.run()
 	}
 }
@@ -146,7 +169,7 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, o Options) {
 // its connection's HTTP buffers and its deep stack, which would otherwise
 // stay with every idle socket for its whole life.
 func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
-	if c := h.open(ctx, conn, o); c != nil {
+	if c := h.open(ctx, conn, o); c != nil && !c.poll(false) {
 		go c.run()
 	}
 }
@@ -155,13 +178,9 @@ func (h *Hub) Adopt(ctx context.Context, conn *websocket.Conn, o Options) {
 // shutting down (the socket is closed then).
 func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client {
 	c := &Client{hub: h, conn: conn, staff: o.Staff, visitor: o.Visitor, onFrame: o.OnFrame,
-		sites: o.Sites, last: model.Cursor{}}
+		sites: o.Sites, last: newPosition(o.Sites, o.Cursor), base: ctx}
 	c.room.L = &c.mu
-	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.seen.Store(time.Now().UnixNano())
-	for _, id := range o.Sites {
-		c.last[id] = o.Cursor[id]
-	}
 	if !h.attach(c) {
 		c.closeWith(closeGoingAway, "server shutting down")
 		return nil
@@ -179,9 +198,17 @@ func (h *Hub) open(ctx context.Context, conn *websocket.Conn, o Options) *Client
 // and notices a client that went away.
 func (c *Client) run() {
 	c.readPump()
+	c.finish()
+}
+
+// finish unsubscribes a closed socket once its writer and catch-up ended.
+func (c *Client) finish() {
 	c.wg.Wait()
 	c.hub.detach(c)
 	c.hub.metrics.SocketClosed(c.kind())
+	if c.done != nil {
+		close(c.done)
+	}
 }
 
 // goLocked runs f in a goroutine that Serve waits for, unless the socket
@@ -225,11 +252,21 @@ func (h *Hub) StartCursor(ctx context.Context, sites []string, cur model.Cursor)
 // found nothing the pump offered meanwhile. It runs at the start (the
 // replay after the client's cursor) and whenever live delivery fell behind.
 func (c *Client) catchUp() {
+	ctx, cancel := context.WithCancel(c.base)
+	defer cancel()
+	c.mu.Lock()
+	if c.closed {
+		cancel()
+	}
+	// Cleared where catching ends, under the same lock: the next catch-up
+	// may start right after and set its own.
+	c.stopReads = cancel
+	c.mu.Unlock()
 	for {
 		for _, site := range c.siteIDs() {
-			if err := c.catchUpSite(site); err != nil {
+			if err := c.catchUpSite(ctx, site); err != nil {
 				c.mu.Lock()
-				c.catching = false
+				c.catching, c.stopReads = false, nil
 				closed := c.closed
 				c.mu.Unlock()
 				if !closed { // else the socket closed under the read; nothing to report
@@ -241,7 +278,7 @@ func (c *Client) catchUp() {
 		}
 		c.mu.Lock()
 		if !c.missed {
-			c.live, c.catching = true, false
+			c.live, c.catching, c.stopReads = true, false, nil
 			c.mu.Unlock()
 			return
 		}
@@ -250,19 +287,19 @@ func (c *Client) catchUp() {
 	}
 }
 
-func (c *Client) catchUpSite(site string) error {
+func (c *Client) catchUpSite(ctx context.Context, site string) error {
 	visitorID := ""
 	if c.visitor != nil {
 		visitorID = c.visitor.VisitorID
 	}
 	for {
 		c.mu.Lock()
-		from, subscribed := c.last[site]
+		from, subscribed := c.last.get(site)
 		c.mu.Unlock()
 		if !subscribed {
 			return nil // the site was taken away meanwhile
 		}
-		events, err := c.hub.log.EventsAfter(c.ctx, site, from, visitorID, logPage)
+		events, err := c.hub.log.EventsAfter(ctx, site, from, visitorID, logPage)
 		if err != nil {
 			return err
 		}
@@ -296,7 +333,7 @@ func (c *Client) offer(enc *encoded) {
 	defer c.mu.Unlock()
 	e := enc.e
 	if !c.live {
-		if last, ok := c.last[e.SiteID]; ok && e.Seq > last && c.maySee(e) {
+		if last, ok := c.last.get(e.SiteID); ok && e.Seq > last && c.maySee(e) {
 			c.missed = true
 		}
 		return
@@ -308,7 +345,7 @@ func (c *Client) offer(enc *encoded) {
 	if len(c.queue) >= sendQueue {
 		// Not queued, so not delivered: the cursor goes back before it and
 		// the catch-up reads it from the log, after what is queued already.
-		c.last[e.SiteID] = prev
+		c.last.set(e.SiteID, prev)
 		c.fallBehindLocked()
 		return
 	}
@@ -335,17 +372,17 @@ func (c *Client) maySee(e *model.Event) bool {
 // this socket; not when already sent, of another site, or hidden from a
 // visitor (the cursor still moves past those). prev is the position before.
 func (c *Client) stepLocked(e *model.Event) (prev int64, ok bool) {
-	prev, subscribed := c.last[e.SiteID]
+	prev, subscribed := c.last.get(e.SiteID)
 	if !subscribed || e.Seq <= prev {
 		return prev, false
 	}
-	c.last[e.SiteID] = e.Seq
+	c.last.set(e.SiteID, e.Seq)
 	return prev, c.maySee(e)
 }
 
 // frameLocked is the frame of the event the cursor just stepped past.
 func (c *Client) frameLocked(enc *encoded) outFrame {
-	return outFrame{cursor: c.last.Encode(), body: enc.body(c.visitor != nil)}
+	return outFrame{cursor: c.last.encode(), body: enc.body(c.visitor != nil)}
 }
 
 // offerEphemeral queues a typing notice if there is room: it is worth
@@ -365,49 +402,31 @@ func (c *Client) offerEphemeral(e *model.Ephemeral, body []byte) {
 	}
 }
 
-func (c *Client) readPump() {
-	c.conn.SetReadLimit(readLimit)
-	// No read deadline: a deadline is a timer per socket. The hub's sweep
-	// drops a socket whose last frame or pong is older than pongWait.
-	c.conn.SetPongHandler(func(string) error {
-		c.seen.Store(time.Now().UnixNano())
-		return nil
-	})
-	var lastFrame time.Time
-	for {
-		_, raw, err := c.conn.ReadMessage()
-		if err != nil {
-			c.closeWith(0, "")
-			return
-		}
-		c.seen.Store(time.Now().UnixNano())
-		var f ClientFrame
-		// Typing notices are worth one a second; more is noise (or abuse)
-		// that would cost a lookup and a broadcast each.
-		if json.Unmarshal(raw, &f) != nil || c.onFrame == nil || time.Since(lastFrame) < time.Second {
-			continue
-		}
-		lastFrame = time.Now()
-		c.onFrame(f)
-	}
-}
-
 // closeWith sends a close frame (code 0: none) and closes the connection.
+// A polled socket is finished here; a read one when readPump returns.
 func (c *Client) closeWith(code int, reason string) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return
 	}
+	polled := c.pollID
 	c.closed = true
 	c.queue = nil
 	c.room.Broadcast()
+	if c.stopReads != nil {
+		c.stopReads()
+	}
 	c.mu.Unlock()
-	c.cancel()
 	if code != 0 {
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	}
 	_ = c.conn.Close()
+	if polled != 0 {
+		unpoll(polled)
+		// Not here: the writer may be the one closing, and finish waits for it.
+		go c.finish()
+	}
 }
 
 // recheck re-reads a staff user's rights: a socket never outlives them.
@@ -441,12 +460,12 @@ func (c *Client) recheck() {
 	c.mu.Lock()
 	for _, old := range c.sites {
 		if !contains(sites, old) {
-			delete(c.last, old)
+			c.last.remove(old)
 		}
 	}
 	for _, id := range sites {
-		if _, ok := c.last[id]; !ok {
-			c.last[id] = present[id] // a newly granted site starts at the present
+		if _, ok := c.last.get(id); !ok {
+			c.last.set(id, present[id]) // a newly granted site starts at the present
 		}
 	}
 	c.sites = sites

@@ -10,7 +10,7 @@ import (
 // Corking wraps the response writer of a websocket handshake so the socket
 // the upgrader hijacks can batch writes: while a writer has several frames
 // queued, they leave in one system call instead of one each, which is most
-// of what a frame costs on the wire. Pass it to Upgrader().Upgrade.
+// of what a frame costs on the wire. Upgrade applies it.
 func Corking(w http.ResponseWriter) http.ResponseWriter { return corkingWriter{w} }
 
 type corkingWriter struct{ http.ResponseWriter }

@@ -233,7 +233,7 @@ func (h *Hub) attach(c *Client) bool {
 	for _, id := range c.siteIDs() {
 		h.feedLocked(id).clients[c] = struct{}{}
 	}
-	c.nextPing = time.Now().Add(h.pingEvery)
+	c.nextPing = time.Now().Add(h.pingEvery).UnixNano()
 	if !h.sweeping {
 		h.sweeping = true
 		go h.sweep()

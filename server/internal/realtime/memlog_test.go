@@ -60,14 +60,13 @@ func (l *memLog) add(siteID, data string) int64 {
 // hubServer serves staff sockets on site s1 from a hub over l.
 func hubServer(t testing.TB, h *Hub) *httptest.Server {
 	t.Helper()
-	up := benchUpgrader()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cur, err := h.StartCursor(r.Context(), []string{"s1"}, nil)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		conn, err := up.Upgrade(Corking(w), r, nil)
+		conn, err := upgradeForTest(w, r)
 		if err != nil {
 			return
 		}

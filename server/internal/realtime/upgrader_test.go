@@ -1,7 +1,13 @@
 package realtime
 
-import "github.com/gorilla/websocket"
+import (
+	"net/http"
 
-// benchUpgrader is the upgrader the HTTP layer uses, for the hub tests'
-// own server.
-func benchUpgrader() websocket.Upgrader { return Upgrader() }
+	"github.com/gorilla/websocket"
+)
+
+// upgradeForTest upgrades as the HTTP layer does, for the hub tests' own
+// server.
+func upgradeForTest(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	return Upgrade(w, r)
+}

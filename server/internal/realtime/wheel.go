@@ -31,8 +31,8 @@ func (h *Hub) sweep() {
 			switch {
 			case now.UnixNano()-c.seen.Load() > int64(h.pongWait):
 				drop = append(drop, c)
-			case !now.Before(c.nextPing):
-				c.nextPing = now.Add(h.pingEvery)
+			case now.UnixNano() >= c.nextPing:
+				c.nextPing = now.Add(h.pingEvery).UnixNano()
 				ping = append(ping, c)
 			}
 		}

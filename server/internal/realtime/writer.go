@@ -13,10 +13,13 @@ import (
 	"holler/server/internal/model"
 )
 
-// Buffer sizes. Client frames are tiny typing notices, so reads need little;
-// a write buffer is lent from writeBuffers only while a frame is written.
+// Buffer sizes. A write buffer is lent from writeBuffers only while a
+// frame is written. Gorilla's read buffer is read only where a socket is
+// not polled (poll_linux.go reads polled ones itself); client frames are
+// tiny typing notices, so it gets gorilla's least, a control frame's
+// payload.
 const (
-	readBuffer  = 256
+	readBuffer  = 125
 	writeBuffer = 4096
 	writeBatch  = 32 // frames a writer takes from the queue at a time
 )
@@ -40,19 +43,30 @@ func (p *bufferPool) Put(v any) { p.pool.Put(v) }
 
 var writeBuffers bufferPool
 
-// Upgrader returns the websocket upgrader for this package's sockets:
-// small read buffers and pooled write buffers, so an idle socket holds no
-// write buffer. Compression is off: frames are small, and compressing would
-// cost a deflate pass per socket per event where fan-out encodes once.
-// Origins are the caller's to check before upgrading.
-func Upgrader() websocket.Upgrader {
-	return websocket.Upgrader{
-		Subprotocols:    []string{Subprotocol},
-		ReadBufferSize:  readBuffer,
-		WriteBufferSize: writeBuffer,
-		WriteBufferPool: &writeBuffers,
-		CheckOrigin:     func(*http.Request) bool { return true },
-	}
+// upgrader upgrades this package's sockets: small read buffers and pooled
+// write buffers, so an idle socket holds no write buffer. Compression is
+// off: frames are small, and compressing would cost a deflate pass per
+// socket per event where fan-out encodes once. Origins and the subprotocol
+// offer are the caller's to check before upgrading.
+//
+// Subprotocols is nil on purpose: gorilla then answers with upgradeHeader's
+// constant instead of a substring of the client's Sec-WebSocket-Protocol
+// header, which it would keep for the socket's whole life, and with it the
+// whole header value, bearer token included (about 300 bytes a socket).
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  readBuffer,
+	WriteBufferSize: writeBuffer,
+	WriteBufferPool: &writeBuffers,
+	CheckOrigin:     func(*http.Request) bool { return true },
+}
+
+var upgradeHeader = http.Header{"Sec-Websocket-Protocol": {Subprotocol}}
+
+// Upgrade answers a websocket handshake with the holler.v1 subprotocol and
+// returns the socket, its writes corked (see Corking). On failure the
+// upgrader has already answered the request.
+func Upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	return upgrader.Upgrade(Corking(w), r, upgradeHeader)
 }
 
 // outFrame is one queued frame. body is shared by every socket it goes to:
