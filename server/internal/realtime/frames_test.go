@@ -87,3 +87,46 @@ func TestValidCloseCode(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseFrame: any input parses without a panic into a whole frame, "not
+// whole yet" or a refusal; a whole frame is no longer than the input and
+// within the read limit, every shorter prefix of it is "not whole yet" (so
+// input split anywhere across wake-ups parses the same), and a refusal
+// stays the same whatever follows it.
+//
+//	go test -fuzz FuzzParseFrame ./server/internal/realtime/
+func FuzzParseFrame(f *testing.F) {
+	f.Add(clientFrame(true, opText, []byte(`{"type":"typing"}`)), readLimit)
+	f.Add(clientFrame(false, opContinuation, bytes.Repeat([]byte("x"), 300)), 299)
+	f.Add(clientFrame(true, opClose, []byte{0x03, 0xe8}), readLimit)
+	f.Add(clientFrame(true, opPing, nil), 0)
+	f.Add([]byte{0x81, 0xff, 0, 0, 0, 0, 0, 0, 0x10, 0, 1, 2, 3, 4}, readLimit)
+	f.Fuzz(func(t *testing.T, in []byte, room int) {
+		room = max(0, min(room, readLimit))
+		fr, n, ferr := parseFrame(bytes.Clone(in), room)
+		switch {
+		case ferr != nil:
+			if n != 0 {
+				t.Fatalf("a refusal took %d bytes", n)
+			}
+			more := append(bytes.Clone(in), 0x80, 0x80, 0, 0, 0, 0)
+			if _, _, again := parseFrame(more, room); again == nil || *again != *ferr {
+				t.Fatalf("refusal %+v became %+v with more input", ferr, again)
+			}
+		case n == 0:
+			return
+		default:
+			if n > len(in) || len(fr.payload) > n {
+				t.Fatalf("frame of %d bytes (payload %d) from %d bytes of input", n, len(fr.payload), len(in))
+			}
+			if (fr.op == opText || fr.op == opBinary || fr.op == opContinuation) && len(fr.payload) > room {
+				t.Fatalf("payload %d over the room %d", len(fr.payload), room)
+			}
+			for k := range n {
+				if _, m, err := parseFrame(bytes.Clone(in[:k]), room); m != 0 || err != nil {
+					t.Fatalf("prefix of %d of a %d-byte frame: n=%d err=%+v", k, n, m, err)
+				}
+			}
+		}
+	})
+}
