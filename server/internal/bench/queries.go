@@ -38,20 +38,6 @@ func (b *bench) queries(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	var (
-		mu        sync.Mutex
-		capturing bool
-		got       []captured
-	)
-	if err := st.CaptureQueries(func(sql string, args []any, rows int64) {
-		mu.Lock()
-		defer mu.Unlock()
-		if capturing {
-			got = append(got, captured{sql, args, rows})
-		}
-	}); err != nil {
-		return err
-	}
 	site := b.client.siteID
 	hot := []struct {
 		id, name string
@@ -76,14 +62,20 @@ func (b *bench) queries(ctx context.Context) error {
 	defer plain.close()
 	workers := 2 * runtime.NumCPU()
 	for _, q := range hot {
-		mu.Lock()
-		capturing, got = true, nil
-		mu.Unlock()
+		// Capture one run's statements; the timed runs go uncaptured.
+		var (
+			mu    sync.Mutex
+			stmts []captured
+		)
+		if err := st.CaptureQueries(func(sql string, args []any, rows int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			stmts = append(stmts, captured{sql, args, rows})
+		}); err != nil {
+			return err
+		}
 		err := q.run(ctx)
-		mu.Lock()
-		capturing = false
-		stmts := got
-		mu.Unlock()
+		_ = st.CaptureQueries(nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", q.name, err)
 		}

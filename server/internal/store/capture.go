@@ -27,14 +27,25 @@ type captureFunc = func(sql string, args []any, rows int64)
 // CaptureQueries calls fn with the SQL text and arguments of every query
 // (SELECT) this store runs from now on, as sent to the driver, and the
 // number of rows it read: those GORM runs and the hot reads that bypass it
-// (readRows). `holler bench` uses it to run exactly the store's hot queries
-// again without the store and compare the two. Call it before the store is
-// in use.
+// (readRows), until CaptureQueries(nil). `holler bench` uses it to run
+// exactly the store's hot queries again without the store and compare the
+// two, and stops capturing before it times them, so that the hook's cost
+// (a copy of the arguments) is not counted against the store.
 func (s *Store) CaptureQueries(fn func(sql string, args []any, rows int64)) error {
+	if fn == nil {
+		s.hook.Store(nil)
+		return nil
+	}
 	s.hook.Store(&fn)
-	return s.db.Callback().Query().After("gorm:query").Register("holler:capture", func(db *gorm.DB) {
-		fn(db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...), db.RowsAffected)
+	var err error
+	s.captureOnce.Do(func() {
+		err = s.db.Callback().Query().After("gorm:query").Register("holler:capture", func(db *gorm.DB) {
+			if fn := s.capture(); fn != nil {
+				fn(db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...), db.RowsAffected)
+			}
+		})
 	})
+	return err
 }
 
 // capture is the hook CaptureQueries set, or nil.

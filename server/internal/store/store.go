@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +51,8 @@ type Store struct {
 	pending map[string]struct{} // sites this transaction queued events for
 	shared  map[sharedKey]any   // site settings read once per batch (ShareReads)
 
-	hook atomic.Pointer[captureFunc] // what CaptureQueries set (root only)
+	hook        atomic.Pointer[captureFunc] // what CaptureQueries set (root only)
+	captureOnce sync.Once                   // registers the GORM side of the hook
 }
 
 // Options selects the database: DatabaseURL (PostgreSQL) or DataDir (SQLite).
