@@ -419,6 +419,9 @@ func (c *Client) closeWith(code int, reason string) {
 	}
 	c.mu.Unlock()
 	if code != 0 {
+		if cc, ok := c.conn.NetConn().(*corkConn); ok {
+			cc.uncorkForGood()
+		}
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 	}
 	_ = c.conn.Close()

@@ -36,6 +36,7 @@ type corkConn struct {
 	net.Conn
 	mu      sync.Mutex
 	corked  bool
+	closing bool   // corking has ended for good (see uncorkForGood)
 	pending []byte // from corkBuffers, nil while nothing is held back
 }
 
@@ -43,7 +44,18 @@ var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxCork); ret
 
 func (c *corkConn) cork(on bool) {
 	c.mu.Lock()
-	c.corked = on
+	c.corked = on && !c.closing
+	c.mu.Unlock()
+}
+
+// uncorkForGood ends corking before a close frame is written: the close
+// frame then leaves at once, with whatever frames were held back ahead of
+// it, instead of waiting for an uncork that never comes and being dropped
+// by Close (the client would see 1006, not the code it was sent). A writer
+// corking meanwhile is ignored.
+func (c *corkConn) uncorkForGood() {
+	c.mu.Lock()
+	c.corked, c.closing = false, true
 	c.mu.Unlock()
 }
 

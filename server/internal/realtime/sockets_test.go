@@ -199,3 +199,38 @@ func (e *frameError) Error() string {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// A socket closed with a code while its writer holds frames back (corked,
+// in the middle of a batch) still gets those frames and then the close
+// frame with its code, not an abnormal closure (1006).
+func TestCloseWhileCorked(t *testing.T) {
+	h := newTestHub(t, newMemLog())
+	conn := dialHub(t, hubServer(t, h))
+	until(t, "the socket to attach", func() bool { return h.Count() == 1 })
+	c := onlyClient(h)
+	until(t, "the socket to go idle", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !c.writing && c.queue == nil && c.live
+	})
+	cc, ok := c.conn.NetConn().(*corkConn)
+	if !ok {
+		t.Fatalf("the socket's conn is a %T, not corked", c.conn.NetConn())
+	}
+	// What the writer does with all but the last frame of a batch.
+	cc.cork(true)
+	if err := c.conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"held back"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c.closeWith(websocket.CloseGoingAway, "server shutting down")
+
+	_ = conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	_, msg, err := conn.ReadMessage()
+	if err != nil || string(msg) != `{"type":"held back"}` {
+		t.Fatalf("first read: %q, %v; want the held-back frame", msg, err)
+	}
+	_, _, err = conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("then: %v; want close 1001", err)
+	}
+}
