@@ -60,6 +60,13 @@ func (l *memLog) add(siteID, data string) int64 {
 // hubServer serves staff sockets on site s1 from a hub over l.
 func hubServer(t testing.TB, h *Hub) *httptest.Server {
 	t.Helper()
+	return hubServerWith(t, h, nil)
+}
+
+// hubServerWith is hubServer with the sockets' client frames going to
+// onFrame.
+func hubServerWith(t testing.TB, h *Hub, onFrame func(ClientFrame)) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cur, err := h.StartCursor(r.Context(), []string{"s1"}, nil)
 		if err != nil {
@@ -70,7 +77,8 @@ func hubServer(t testing.TB, h *Hub) *httptest.Server {
 		if err != nil {
 			return
 		}
-		h.Serve(context.WithoutCancel(r.Context()), conn, Options{Staff: &Staff{UserID: "u1"}, Sites: []string{"s1"}, Cursor: cur})
+		h.Serve(context.WithoutCancel(r.Context()), conn, Options{Staff: &Staff{UserID: "u1"}, Sites: []string{"s1"}, Cursor: cur,
+			OnFrame: onFrame})
 	}))
 	t.Cleanup(srv.Close)
 	return srv

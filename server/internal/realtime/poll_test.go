@@ -4,7 +4,6 @@ package realtime
 
 import (
 	"bufio"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,21 +26,7 @@ import (
 // typingServer serves staff sockets on s1 whose client frames go to got.
 func typingServer(t *testing.T, h *Hub, got chan<- ClientFrame) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cur, err := h.StartCursor(r.Context(), []string{"s1"}, nil)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		conn, err := upgradeForTest(w, r)
-		if err != nil {
-			return
-		}
-		h.Serve(context.WithoutCancel(r.Context()), conn, Options{Staff: &Staff{UserID: "u1"}, Sites: []string{"s1"}, Cursor: cur,
-			OnFrame: func(f ClientFrame) { got <- f }})
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	return hubServerWith(t, h, func(f ClientFrame) { got <- f })
 }
 
 // rawSocket is a websocket client that writes frames byte for byte.
